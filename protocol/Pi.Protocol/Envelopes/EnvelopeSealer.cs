@@ -16,13 +16,17 @@ public sealed class EnvelopeSealer : IDisposable
     /// <param name="key">The channel key.</param>
     /// <param name="keyId">The id of that key, written into every header.</param>
     /// <param name="direction">This sender's direction (3 to 6).</param>
-    public EnvelopeSealer(SymmetricKey key, uint keyId, Direction direction)
+    /// <param name="firstCounter">
+    /// The first counter. Parties start at 0 with a fresh key; tools and test vectors may start
+    /// elsewhere. Never start two sealers of one key and direction at overlapping counters.
+    /// </param>
+    public EnvelopeSealer(SymmetricKey key, uint keyId, Direction direction, ulong firstCounter = 0)
     {
         if (direction < Direction.GatewayToCloud || !Directions.IsDefined((byte)direction))
         {
             throw new ArgumentOutOfRangeException(nameof(direction), "envelopes travel gateway<->cloud or sub-device<->gateway");
         }
-        _sealer = new AeadSealer(key, Nonce.Prefix(NonceChannel.Envelope, direction));
+        _sealer = new AeadSealer(key, Nonce.Prefix(NonceChannel.Envelope, direction), firstCounter);
         KeyId = keyId;
         Direction = direction;
     }
