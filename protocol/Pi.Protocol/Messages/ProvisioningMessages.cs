@@ -10,7 +10,19 @@ public abstract record ProvisioningMessage : IProtocolMessage
 {
     /// <summary>The frame type that carries this message.</summary>
     [JsonIgnore]
-    public abstract ProvisioningFrameType FrameType { get; }
+    public ProvisioningFrameType FrameType => this switch
+    {
+        SearchDevice => ProvisioningFrameType.SearchDevice,
+        DeviceInfo => ProvisioningFrameType.DeviceInfo,
+        GetSsidList => ProvisioningFrameType.GetSsidList,
+        SsidList => ProvisioningFrameType.SsidList,
+        WifiCredentials => ProvisioningFrameType.WifiCredentials,
+        WifiResult => ProvisioningFrameType.WifiResult,
+        RegistrationInfo => ProvisioningFrameType.RegistrationInfo,
+        RegistrationAck => ProvisioningFrameType.RegistrationAck,
+        ProvisioningError => ProvisioningFrameType.Error,
+        _ => throw new InvalidOperationException($"{GetType().Name} has no frame type"),
+    };
 
     /// <inheritdoc />
     public abstract void Validate();
@@ -23,9 +35,6 @@ public abstract record ProvisioningMessage : IProtocolMessage
 /// </summary>
 public sealed record SearchDevice(string Mac, byte[]? Random = null) : ProvisioningMessage
 {
-    /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.SearchDevice;
-
     /// <inheritdoc />
     public override void Validate()
     {
@@ -51,9 +60,6 @@ public sealed record DeviceInfo(
     string? Firmware = null) : ProvisioningMessage
 {
     /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.DeviceInfo;
-
-    /// <inheritdoc />
     public override void Validate()
     {
         Check.Ip(Ip, "ip");
@@ -73,9 +79,6 @@ public sealed record DeviceInfo(
 /// <summary>The APP asks for the SSID list; <see cref="Rescan"/> asks for a fresh scan first.</summary>
 public sealed record GetSsidList(bool Rescan = false) : ProvisioningMessage
 {
-    /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.GetSsidList;
-
     /// <inheritdoc />
     public override void Validate()
     {
@@ -126,9 +129,6 @@ public sealed record SsidList(IReadOnlyList<SsidEntry> Networks) : ProvisioningM
     public const int MaxNetworks = 100;
 
     /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.SsidList;
-
-    /// <inheritdoc />
     public override void Validate()
     {
         Check.Present(Networks, "networks");
@@ -154,9 +154,6 @@ public sealed record WifiCredentials(string Ssid, SecretString Password) : Provi
 {
     /// <summary>Longest password in bytes (WPA3-SAE passwords may exceed WPA2's 63).</summary>
     public const int MaxPasswordBytes = 128;
-
-    /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.WifiCredentials;
 
     /// <inheritdoc />
     public override void Validate()
@@ -191,9 +188,6 @@ public enum WifiFailure
 public sealed record WifiResult(bool Joined, WifiFailure? Reason = null, string? Ip = null) : ProvisioningMessage
 {
     /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.WifiResult;
-
-    /// <inheritdoc />
     public override void Validate()
     {
         if (Joined == Reason.HasValue)
@@ -224,9 +218,6 @@ public sealed record RegistrationInfo(
     string? CloudUrl = null) : ProvisioningMessage
 {
     /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.RegistrationInfo;
-
-    /// <inheritdoc />
     public override void Validate()
     {
         Check.Id(Tid, "tid");
@@ -245,18 +236,12 @@ public sealed record RegistrationInfo(
 public sealed record RegistrationAck(string Tid) : ProvisioningMessage
 {
     /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.RegistrationAck;
-
-    /// <inheritdoc />
     public override void Validate() => Check.Id(Tid, "tid");
 }
 
 /// <summary>An error during provisioning (for example <see cref="ProtocolErrorCode.Busy"/>).</summary>
 public sealed record ProvisioningError(ProtocolErrorCode Code, string Message) : ProvisioningMessage
 {
-    /// <inheritdoc />
-    public override ProvisioningFrameType FrameType => ProvisioningFrameType.Error;
-
     /// <inheritdoc />
     public override void Validate()
     {
