@@ -66,15 +66,34 @@ public static class ProtocolJson
         where T : class, IProtocolMessage
     {
         ArgumentNullException.ThrowIfNull(message);
+        // C# binds Serialize(new Ack(txn)) to this overload, not to Serialize(SessionMessage): the
+        // exact match wins. Encoded with Ack's own metadata it would lose its "type" member, which
+        // every receiver needs, so session messages always take the polymorphic path.
+        if (message is SessionMessage session)
+        {
+            return Serialize(session);
+        }
         message.Validate();
         return JsonSerializer.SerializeToUtf8Bytes(message, TypeInfo<T>());
     }
 
-    /// <summary>Decodes any other message (login, link).</summary>
-    /// <exception cref="ProtocolException">Malformed, missing or invalid content.</exception>
+    /// <summary>Decodes any other message (login, link), or one session message type.</summary>
+    /// <exception cref="ProtocolException">
+    /// Malformed, missing or invalid content; for a session message type, a message of another type
+    /// (<see cref="ProtocolErrorCode.UnexpectedMessage"/>).
+    /// </exception>
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json)
-        where T : class, IProtocolMessage =>
-        Deserialize(utf8Json, TypeInfo<T>());
+        where T : class, IProtocolMessage
+    {
+        if (typeof(SessionMessage).IsAssignableFrom(typeof(T)))
+        {
+            // Read through the "type" member, so that Deserialize<Ack> never accepts a logout.
+            var message = DeserializeSession(utf8Json);
+            return message as T
+                ?? throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"expected a {typeof(T).Name}, got a {message.GetType().Name}");
+        }
+        return Deserialize(utf8Json, TypeInfo<T>());
+    }
 
     private static JsonTypeInfo<T> TypeInfo<T>() =>
         ProtocolJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
