@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Pi.App.Walkthrough;
+using Pi.Protocol.Errors;
 
 namespace Pi.App.Commands;
 
@@ -14,8 +16,15 @@ internal static class WalkthroughCommand
         };
         command.SetAction((parse, cancellationToken) =>
         {
-            _ = parse.GetValue(full);
-            io.Out.WriteLine("not yet");
+            try
+            {
+                WalkthroughScript.Run(new Narrator(io.Out, parse.GetValue(full)));
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A party accepted what it must refuse, or a step went missing: a bug, reported as such.
+                throw new ProtocolException(ProtocolErrorCode.Internal, $"the walkthrough went wrong: {ex.Message}", ex);
+            }
             return Task.FromResult(Cli.Success);
         });
         return command;
