@@ -95,6 +95,22 @@ public sealed partial class Walkthrough_Tests
         Assert.DoesNotContain("--full shows all", full, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Bytes_it_prints_decode_with_the_decode_command()
+    {
+        var output = (await CliRunner.RunOkAsync("walkthrough", "--full")).Stdout.Split('\n');
+        // The first command down the session channel, and the sessionkey of that (first) login.
+        var sessionKey = Values(string.Join('\n', output), "sessionkey")[0];
+        var commandLine = Array.FindIndex(output, line => line.Contains("/down, ", StringComparison.Ordinal));
+        var envelope = output[commandLine + 2].Trim()["bytes".Length..].Trim();
+
+        var decoded = await CliRunner.RunOkAsync("decode", "--suite", "v2", "--key", sessionKey, envelope);
+
+        Assert.Equal("request (session message)", decoded.Field("message"));
+        Assert.Equal("cloud-to-gateway (4)", decoded.Field("direction"));
+        Assert.Contains("\"command\":\"identify\"", decoded.Field("plaintext"), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(typeof(CloudParty), new[] { typeof(ProvisioningChannel), typeof(EphemeralKeyPair), typeof(SetupCode) })]
     [InlineData(typeof(AppParty), new[] { typeof(EnvelopeSealer), typeof(EnvelopeOpener), typeof(GatewayLogin) })]

@@ -34,7 +34,7 @@ internal static class Cli
             {
                 io.WriteError(error.Message);
             }
-            io.WriteNote("run 'pi-app --help' or 'pi-app <command> --help' for usage");
+            io.WriteNote("add --help (after the command, for its options) for usage");
             return UsageError;
         }
 
