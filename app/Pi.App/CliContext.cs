@@ -7,7 +7,7 @@ namespace Pi.App;
 internal sealed class CliContext
 {
     /// <summary>Options whose values are secret: they are redacted from every error and note.</summary>
-    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code", "--password"];
+    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code"];
 
     private readonly TextWriter _stderr;
     private readonly List<string> _secrets = [];
