@@ -18,6 +18,7 @@ public sealed class Secret_Redaction_Tests
         // option syntax with = and :
         new[] { "decode", "--suite", "v2", $"--key={key}", "00112233" },
         new[] { "decode", "--suite", "v2", $"--key:{key}", "00112233", "extra" },
+        new[] { "decode", "--suite", "v2", $"-k{key}", Envelope(), key },
     };
 
     public static TheoryData<string[]> HexKeyRuns => ErrorRunsWithKey(KeyHex);

@@ -63,6 +63,11 @@ internal sealed class CliContext
                 {
                     AddSecret(args[i][(option.Length + 1)..]);
                 }
+                else if (option.Length == 2 && args[i].Length > 2 && args[i].StartsWith(option, StringComparison.Ordinal))
+                {
+                    // POSIX style: -kVALUE.
+                    AddSecret(args[i][2..]);
+                }
             }
         }
     }
