@@ -19,14 +19,16 @@ internal static class EncodeCommand
         var keyId = new Option<uint>("--key-id") { Description = "v2: the key id written into the header (the sessionkey's id, the link's id, or the accesskey's id for a login)" };
         var direction = new Option<string>("--direction", "-d")
         {
-            Description = "v2: who sends to whom",
+            Description = $"v2: who sends to whom: {string.Join(", ", WireText.EnvelopeDirectionNames)}",
+            HelpName = "direction",
         }.AcceptOnlyFromAmong(WireText.EnvelopeDirectionNames);
         var tid = new Option<string>("--tid") { Description = "v2: the gateway account named in the header" };
         var did = new Option<string>("--did") { Description = "v2: the sub-device account named in the header" };
         var counter = new Option<ulong>("--counter") { Description = "v2 and frame: the counter (sequence) to seal with; default 0. Never reuse one with a real key" };
         var type = new Option<string>("--type", "-t")
         {
-            Description = "frame: the frame type",
+            Description = $"frame: the frame type: {string.Join(", ", WireText.FrameTypeNames)}",
+            HelpName = "type",
         }.AcceptOnlyFromAmong(WireText.FrameTypeNames);
         var sender = new Option<string>("--sender") { Description = "frame: app or gateway (default: the side that sends this type)" }.AcceptOnlyFromAmong("app", "gateway");
         var transport = CommonOptions.Transport("frame: datagram (UDP) or stream (TCP, with the 4-byte length prefix); default: where this type travels");
