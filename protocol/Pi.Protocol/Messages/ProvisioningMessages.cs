@@ -24,6 +24,7 @@ public abstract record ProvisioningMessage : IProtocolMessage
 public sealed record SearchDevice(string Mac, byte[]? Random = null) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.SearchDevice;
 
     /// <inheritdoc />
@@ -51,6 +52,7 @@ public sealed record DeviceInfo(
     string? Firmware = null) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.DeviceInfo;
 
     /// <inheritdoc />
@@ -74,6 +76,7 @@ public sealed record DeviceInfo(
 public sealed record GetSsidList(bool Rescan = false) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.GetSsidList;
 
     /// <inheritdoc />
@@ -126,6 +129,7 @@ public sealed record SsidList(IReadOnlyList<SsidEntry> Networks) : ProvisioningM
     public const int MaxNetworks = 100;
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.SsidList;
 
     /// <inheritdoc />
@@ -156,6 +160,7 @@ public sealed record WifiCredentials(string Ssid, SecretString Password) : Provi
     public const int MaxPasswordBytes = 128;
 
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.WifiCredentials;
 
     /// <inheritdoc />
@@ -191,6 +196,7 @@ public enum WifiFailure
 public sealed record WifiResult(bool Joined, WifiFailure? Reason = null, string? Ip = null) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.WifiResult;
 
     /// <inheritdoc />
@@ -224,6 +230,7 @@ public sealed record RegistrationInfo(
     string? CloudUrl = null) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.RegistrationInfo;
 
     /// <inheritdoc />
@@ -245,6 +252,7 @@ public sealed record RegistrationInfo(
 public sealed record RegistrationAck(string Tid) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.RegistrationAck;
 
     /// <inheritdoc />
@@ -255,6 +263,7 @@ public sealed record RegistrationAck(string Tid) : ProvisioningMessage
 public sealed record ProvisioningError(ProtocolErrorCode Code, string Message) : ProvisioningMessage
 {
     /// <inheritdoc />
+    [JsonIgnore]
     public override ProvisioningFrameType FrameType => ProvisioningFrameType.Error;
 
     /// <inheritdoc />
