@@ -61,20 +61,41 @@ public static class ProtocolJson
     public static SessionMessage DeserializeSession(ReadOnlySpan<byte> utf8Json) =>
         Deserialize(utf8Json, ProtocolJsonContext.Default.SessionMessage);
 
-    /// <summary>Encodes any other message (login, link).</summary>
+    /// <summary>
+    /// Encodes any other message (login, link). A session or provisioning message whose static type
+    /// binds it here (<c>Serialize(new Ack(txn))</c>) is encoded as its own overload would, so a
+    /// session message always carries its <c>type</c> member.
+    /// </summary>
     public static byte[] Serialize<T>(T message)
         where T : class, IProtocolMessage
     {
         ArgumentNullException.ThrowIfNull(message);
+        switch (message)
+        {
+            case SessionMessage session:
+                return Serialize(session);
+            case ProvisioningMessage provisioning:
+                return Serialize(provisioning);
+        }
         message.Validate();
         return JsonSerializer.SerializeToUtf8Bytes(message, TypeInfo<T>());
     }
 
-    /// <summary>Decodes any other message (login, link).</summary>
+    /// <summary>
+    /// Decodes any other message (login, link). For a session message type the <c>type</c> member is
+    /// read and must name <typeparamref name="T"/>.
+    /// </summary>
     /// <exception cref="ProtocolException">Malformed, missing or invalid content.</exception>
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json)
-        where T : class, IProtocolMessage =>
-        Deserialize(utf8Json, TypeInfo<T>());
+        where T : class, IProtocolMessage
+    {
+        if (typeof(SessionMessage).IsAssignableFrom(typeof(T)))
+        {
+            return DeserializeSession(utf8Json) as T
+                ?? throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"the message is not a {typeof(T).Name}");
+        }
+        return Deserialize(utf8Json, TypeInfo<T>());
+    }
 
     private static JsonTypeInfo<T> TypeInfo<T>() =>
         ProtocolJsonContext.Default.GetTypeInfo(typeof(T)) as JsonTypeInfo<T>
