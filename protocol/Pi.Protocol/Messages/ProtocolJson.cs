@@ -114,6 +114,12 @@ public static class ProtocolJson
             // The runtime's text names the missing members and never echoes input values.
             throw new ProtocolException(ProtocolErrorCode.MissingField, $"{typeof(T).Name}: {ex.Message}", ex);
         }
+        catch (JsonException ex) when (ex.Message.Contains("null values", StringComparison.Ordinal))
+        {
+            // A null where the C# type is not nullable (RespectNullableAnnotations): the runtime names
+            // the member; the path names it as on the wire.
+            throw new ProtocolException(ProtocolErrorCode.MissingField, $"{typeof(T).Name}: '{ex.Path ?? "$"}' must not be null", ex);
+        }
         catch (JsonException ex)
         {
             // Never echo the runtime's message: it can quote a character of the input (a password).
