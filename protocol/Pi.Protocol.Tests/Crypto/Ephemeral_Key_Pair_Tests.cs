@@ -48,6 +48,17 @@ public sealed class Ephemeral_Key_Pair_Tests
     }
 
     [Fact]
+    public void The_private_key_1_has_the_generator_as_public_key_and_n_minus_1_its_negation()
+    {
+        const string gx = "6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296";
+        using var one = EphemeralKeyPair.FromPrivateKey(Convert.FromHexString("0000000000000000000000000000000000000000000000000000000000000001"));
+        Assert.Equal("04" + gx + "4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5", Convert.ToHexString(one.PublicKey));
+        using var minusOne = EphemeralKeyPair.FromPrivateKey(Convert.FromHexString("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632550"));
+        Assert.Equal("04" + gx, Convert.ToHexString(minusOne.PublicKey)[..66]);
+        Assert.NotEqual(one.PublicKey.ToArray(), minusOne.PublicKey.ToArray());
+    }
+
+    [Fact]
     public void Ecdh_matches_rfc5903()
     {
         using var initiator = EphemeralKeyPair.FromPrivateKey(Convert.FromHexString(Rfc5903I));
@@ -83,6 +94,8 @@ public sealed class Ephemeral_Key_Pair_Tests
     [Theory]
     [InlineData("0000000000000000000000000000000000000000000000000000000000000000")]
     [InlineData("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551")] // the group order n
+    [InlineData("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632552")] // n + 1
+    [InlineData("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF")]
     public void FromPrivateKey_refuses_a_scalar_that_is_not_a_private_key(string hex) =>
         Throws(ProtocolErrorCode.InvalidKey, () => EphemeralKeyPair.FromPrivateKey(Convert.FromHexString(hex)));
 
