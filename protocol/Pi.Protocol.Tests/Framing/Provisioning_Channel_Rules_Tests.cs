@@ -227,6 +227,18 @@ public sealed class Provisioning_Channel_Rules_Tests
     }
 
     [Fact]
+    public void The_data_region_is_limited_by_its_16_bit_length_even_under_the_largest_limit()
+    {
+        using var gateway = Channel(ProvisioningRole.Gateway, ProvisioningTransport.Stream, maxFrameSize: ProvisioningFrame.MaxStreamFrameSize);
+        var largest = gateway.SealPlaintext(ProvisioningFrameType.SsidList, new byte[ushort.MaxValue - 16]);
+        Assert.Equal(ushort.MaxValue, ParseStream(largest).Ciphertext.Length + 16);
+        Throws(ProtocolErrorCode.FrameTooLarge, () => gateway.SealPlaintext(ProvisioningFrameType.SsidList, new byte[ushort.MaxValue - 15]));
+
+        using var app = Channel(ProvisioningRole.App, ProvisioningTransport.Stream, maxFrameSize: ProvisioningFrame.MaxStreamFrameSize);
+        Assert.Equal(ProvisioningFrame.MaxStreamFrameSize + 4, app.SealPlaintext(ProvisioningFrameType.GetSsidList, new byte[ushort.MaxValue - 16], PublicKey).Length);
+    }
+
+    [Fact]
     public void A_refused_first_frame_does_not_count_as_sent()
     {
         using var app = Channel(ProvisioningRole.App, ProvisioningTransport.Stream, maxFrameSize: 200);
