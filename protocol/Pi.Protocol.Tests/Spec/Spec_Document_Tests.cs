@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Pi.Protocol.Errors;
 using Pi.Protocol.Topics;
+using ProtocolTopics = Pi.Protocol.Topics.Topics;
 
 namespace Pi.Protocol.Tests.Spec;
 
@@ -22,10 +23,10 @@ public partial class Spec_Document_Tests
     {
         string[] documented =
         [
-            Topics.Topics.GatewayUp("TID"), Topics.Topics.GatewayDown("TID"), Topics.Topics.GatewayAvailability("TID"),
-            Topics.Topics.DeviceUp("DID"), Topics.Topics.DeviceDown("DID"), Topics.Topics.DeviceHello("DID"),
-            Topics.Topics.DeviceWelcome("DID"), Topics.Topics.DeviceAvailability("DID"),
-            Topics.Topics.BridgeState, Topics.Topics.BridgePairing, Topics.Topics.SharedGatewaysUp,
+            ProtocolTopics.GatewayUp("TID"), ProtocolTopics.GatewayDown("TID"), ProtocolTopics.GatewayAvailability("TID"),
+            ProtocolTopics.DeviceUp("DID"), ProtocolTopics.DeviceDown("DID"), ProtocolTopics.DeviceHello("DID"),
+            ProtocolTopics.DeviceWelcome("DID"), ProtocolTopics.DeviceAvailability("DID"),
+            ProtocolTopics.BridgeState, ProtocolTopics.BridgePairing, ProtocolTopics.SharedGatewaysUp,
         ];
         foreach (var topic in documented)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using Pi.Protocol.Compat;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Envelopes;
+using Pi.Protocol.Errors;
 using Pi.Protocol.Framing;
 using Pi.Protocol.Messages;
 
@@ -170,8 +171,8 @@ public class Spec_Vector_Tests
         using var openGateway = new ProvisioningChannel(new SymmetricKey(v.Hex("key")), ProvisioningRole.Gateway, ProvisioningTransport.Datagram, openMode: true);
         Assert.IsType<SearchDevice>(openGateway.Open(ProvisioningFrame.Parse(v.Hex("wire"))));
         using var strictGateway = new ProvisioningChannel(new SymmetricKey(v.Hex("key")), ProvisioningRole.Gateway, ProvisioningTransport.Datagram, openMode: false);
-        var error = Assert.Throws<Errors.ProtocolException>(() => strictGateway.Open(ProvisioningFrame.Parse(v.Hex("wire"))));
-        Assert.Equal(Errors.ProtocolErrorCode.SecurityModeMismatch, error.Code);
+        var error = Assert.Throws<ProtocolException>(() => strictGateway.Open(ProvisioningFrame.Parse(v.Hex("wire"))));
+        Assert.Equal(ProtocolErrorCode.SecurityModeMismatch, error.Code);
     }
 
     [Theory]

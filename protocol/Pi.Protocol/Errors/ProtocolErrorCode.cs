@@ -6,7 +6,7 @@ namespace Pi.Protocol.Errors;
 /// Stable error codes of the Pi Gateway protocol. The numbers and the snake_case names are part of
 /// the public contract (docs/protocol.md, "Error codes"): never renumber or rename a member.
 /// </summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ProtocolErrorCode>))]
+[JsonConverter(typeof(Messages.StrictEnumConverter<ProtocolErrorCode>))]
 public enum ProtocolErrorCode
 {
     // 1xx: framing. The bytes are not a well-formed frame or envelope.

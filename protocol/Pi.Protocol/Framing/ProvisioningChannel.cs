@@ -84,6 +84,11 @@ public sealed class ProvisioningChannel : IDisposable
             {
                 throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"a frame of {frameLength} bytes exceeds the limit of {_maxFrameSize}");
             }
+            if (plaintext.Length + AeadSealer.TagSize > ushort.MaxValue)
+            {
+                // The limit may allow more (it counts the 65-byte payload region), but the data length field is 16 bits.
+                throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"the data region of a frame is at most {ushort.MaxValue} bytes");
+            }
             var prefix = Transport == ProvisioningTransport.Stream ? StreamFrameDecoder.LengthPrefixSize : 0;
             var output = new byte[prefix + frameLength];
             if (prefix > 0)

@@ -89,9 +89,15 @@ internal static class Check
     public static void Ip(string? value, string field)
     {
         Present(value, field);
-        if (value!.Length > 45 || !IPAddress.TryParse(value, out _))
+        if (value!.Length > 45 || !IPAddress.TryParse(value, out var address))
         {
             throw Invalid(field, "must be an IPv4 or IPv6 address");
+        }
+        // IPAddress also reads "1", "127.1", "0x7f.0.0.1" and "010.1.1.1" (as octal) as IPv4. Peers in
+        // other languages read those differently or not at all, so IPv4 is four decimal octets only.
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !string.Equals(address.ToString(), value, StringComparison.Ordinal))
+        {
+            throw Invalid(field, "must be an IPv4 address written as four decimal octets, or an IPv6 address");
         }
     }
 

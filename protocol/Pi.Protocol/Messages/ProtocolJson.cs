@@ -61,36 +61,38 @@ public static class ProtocolJson
     public static SessionMessage DeserializeSession(ReadOnlySpan<byte> utf8Json) =>
         Deserialize(utf8Json, ProtocolJsonContext.Default.SessionMessage);
 
-    /// <summary>Encodes any other message (login, link).</summary>
+    /// <summary>
+    /// Encodes any other message (login, link). A session or provisioning message whose static type
+    /// binds it here (<c>Serialize(new Ack(txn))</c>) is encoded as its own overload would, so a
+    /// session message always carries its <c>type</c> member.
+    /// </summary>
     public static byte[] Serialize<T>(T message)
         where T : class, IProtocolMessage
     {
         ArgumentNullException.ThrowIfNull(message);
-        // C# binds Serialize(new Ack(txn)) to this overload, not to Serialize(SessionMessage): the
-        // exact match wins. Encoded with Ack's own metadata it would lose its "type" member, which
-        // every receiver needs, so session messages always take the polymorphic path.
-        if (message is SessionMessage session)
+        switch (message)
         {
-            return Serialize(session);
+            case SessionMessage session:
+                return Serialize(session);
+            case ProvisioningMessage provisioning:
+                return Serialize(provisioning);
         }
         message.Validate();
         return JsonSerializer.SerializeToUtf8Bytes(message, TypeInfo<T>());
     }
 
-    /// <summary>Decodes any other message (login, link), or one session message type.</summary>
-    /// <exception cref="ProtocolException">
-    /// Malformed, missing or invalid content; for a session message type, a message of another type
-    /// (<see cref="ProtocolErrorCode.UnexpectedMessage"/>).
-    /// </exception>
+    /// <summary>
+    /// Decodes any other message (login, link). For a session message type the <c>type</c> member is
+    /// read and must name <typeparamref name="T"/>.
+    /// </summary>
+    /// <exception cref="ProtocolException">Malformed, missing or invalid content.</exception>
     public static T Deserialize<T>(ReadOnlySpan<byte> utf8Json)
         where T : class, IProtocolMessage
     {
         if (typeof(SessionMessage).IsAssignableFrom(typeof(T)))
         {
-            // Read through the "type" member, so that Deserialize<Ack> never accepts a logout.
-            var message = DeserializeSession(utf8Json);
-            return message as T
-                ?? throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"expected a {typeof(T).Name}, got a {message.GetType().Name}");
+            return DeserializeSession(utf8Json) as T
+                ?? throw new ProtocolException(ProtocolErrorCode.UnexpectedMessage, $"the message is not a {typeof(T).Name}");
         }
         return Deserialize(utf8Json, TypeInfo<T>());
     }
@@ -111,6 +113,12 @@ public static class ProtocolJson
         {
             // The runtime's text names the missing members and never echoes input values.
             throw new ProtocolException(ProtocolErrorCode.MissingField, $"{typeof(T).Name}: {ex.Message}", ex);
+        }
+        catch (JsonException ex) when (ex.Message.Contains("null values", StringComparison.Ordinal))
+        {
+            // A null where the C# type is not nullable (RespectNullableAnnotations): the runtime names
+            // the member; the path names it as on the wire.
+            throw new ProtocolException(ProtocolErrorCode.MissingField, $"{typeof(T).Name}: '{ex.Path ?? "$"}' must not be null", ex);
         }
         catch (JsonException ex)
         {

@@ -86,7 +86,7 @@ public sealed record GetSsidList(bool Rescan = false) : ProvisioningMessage
 }
 
 /// <summary>Security of a Wi-Fi network, as the gateway's scan reports it.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<WifiSecurity>))]
+[JsonConverter(typeof(StrictEnumConverter<WifiSecurity>))]
 public enum WifiSecurity
 {
     /// <summary>No encryption.</summary>
@@ -164,7 +164,7 @@ public sealed record WifiCredentials(string Ssid, SecretString Password) : Provi
 }
 
 /// <summary>Why joining a router failed.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<WifiFailure>))]
+[JsonConverter(typeof(StrictEnumConverter<WifiFailure>))]
 public enum WifiFailure
 {
     /// <summary>The router refused the password (4-way handshake failed).</summary>
