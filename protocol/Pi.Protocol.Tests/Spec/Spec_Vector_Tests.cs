@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Pi.Protocol.Compat;
 using Pi.Protocol.Crypto;
@@ -84,21 +83,12 @@ public class Spec_Vector_Tests
         Nonce.Write(nonce, Nonce.Prefix(channel, direction), sequence);
         Assert.Equal(v.Hex("nonce"), nonce);
 
-        var frame = new byte[ProvisioningFrame.HeaderSize + publicKey.Length + plaintext.Length + AeadSealer.TagSize];
         var flags = (ProvisioningFrameFlags)byte.Parse(v["flags"], System.Globalization.CultureInfo.InvariantCulture);
         var type = (ProvisioningFrameType)byte.Parse(v["frame_type"], System.Globalization.CultureInfo.InvariantCulture);
-        var aadLength = ProvisioningFrame.WriteHeader(frame, type, flags, sender, publicKey, plaintext.Length + AeadSealer.TagSize);
-        using (var sealer = new AeadSealer(key, Nonce.Prefix(channel, direction), sequence))
-        {
-            Assert.Equal(sequence, sealer.Seal(frame, ProvisioningFrame.SequenceOffset, aadLength, plaintext));
-        }
-        var wire = frame;
-        if (stream)
-        {
-            wire = new byte[StreamFrameDecoder.LengthPrefixSize + frame.Length];
-            BinaryPrimitives.WriteUInt32BigEndian(wire, (uint)frame.Length);
-            frame.CopyTo(wire, StreamFrameDecoder.LengthPrefixSize);
-        }
+        using var sealer = new AeadSealer(key, Nonce.Prefix(channel, direction), sequence);
+        var transport = stream ? ProvisioningTransport.Stream : ProvisioningTransport.Datagram;
+        var wire = ProvisioningFrame.Encode(sealer, transport, type, flags, sender, publicKey, plaintext, ProvisioningFrame.MaxStreamFrameSize);
+        Assert.Equal(sequence + 1, sealer.NextCounter);
         Assert.Equal(v["wire"], Convert.ToHexStringLower(wire));
     }
 

@@ -70,7 +70,7 @@ public sealed class AeadOpener : IDisposable
             }
             catch (AuthenticationTagMismatchException ex)
             {
-                throw new ProtocolException(ProtocolErrorCode.AuthenticationFailed, "the frame does not authenticate (tampered, or sealed under another key)", ex);
+                throw new ProtocolException(ProtocolErrorCode.AuthenticationFailed, "the data does not authenticate (tampered, or sealed under another key)", ex);
             }
             _window.Accept(counter);
         }

@@ -41,6 +41,9 @@ public sealed class AeadSealer : IDisposable
         _limit = counterLimit;
     }
 
+    /// <summary>The 4-byte nonce prefix this sealer uses (see <see cref="Nonce.Prefix"/>).</summary>
+    public uint NoncePrefix => _prefix;
+
     /// <summary>The counter the next seal will use.</summary>
     public ulong NextCounter
     {

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Errors;
 using Pi.Protocol.Messages;
@@ -79,26 +78,8 @@ public sealed class ProvisioningChannel : IDisposable
         lock (_lock)
         {
             CheckSendable(type, publicKey);
-            var frameLength = ProvisioningFrame.HeaderSize + publicKey.Length + plaintext.Length + AeadSealer.TagSize;
-            if (frameLength > _maxFrameSize)
-            {
-                throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"a frame of {frameLength} bytes exceeds the limit of {_maxFrameSize}");
-            }
-            if (plaintext.Length + AeadSealer.TagSize > ushort.MaxValue)
-            {
-                // The limit may allow more (it counts the 65-byte payload region), but the data length field is 16 bits.
-                throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"the data region of a frame is at most {ushort.MaxValue} bytes");
-            }
-            var prefix = Transport == ProvisioningTransport.Stream ? StreamFrameDecoder.LengthPrefixSize : 0;
-            var output = new byte[prefix + frameLength];
-            if (prefix > 0)
-            {
-                BinaryPrimitives.WriteUInt32BigEndian(output, (uint)frameLength);
-            }
-            var frame = output.AsSpan(prefix);
             var flags = OpenMode ? ProvisioningFrameFlags.OpenMode : ProvisioningFrameFlags.None;
-            var aadLength = ProvisioningFrame.WriteHeader(frame, type, flags, Self, publicKey, plaintext.Length + AeadSealer.TagSize);
-            _sealer.Seal(frame, ProvisioningFrame.SequenceOffset, aadLength, plaintext);
+            var output = ProvisioningFrame.Encode(_sealer, Transport, type, flags, Self, publicKey, plaintext, _maxFrameSize);
             _selfSentFirstFrame = true;
             return output;
         }

@@ -108,6 +108,58 @@ public sealed class ProvisioningFrame
     }
 
     /// <summary>
+    /// Encodes and seals one frame with <paramref name="sealer"/>, which supplies the sequence (so no
+    /// counter is ever used twice): the bare frame for a datagram, or the 4-byte length and the frame
+    /// for the stream. It checks the layout (public key shape, size limits) but not who may send
+    /// what; parties use <see cref="ProvisioningChannel"/>, which does. Tools and test vectors use
+    /// this to produce a single frame at a chosen sequence.
+    /// </summary>
+    /// <exception cref="ArgumentException">The sealer's nonce prefix is not the one of this sender and transport.</exception>
+    /// <exception cref="ProtocolException"><see cref="ProtocolErrorCode.InvalidPublicKey"/>, <see cref="ProtocolErrorCode.FrameTooLarge"/>, or the sealer's counter errors.</exception>
+    public static byte[] Encode(
+        AeadSealer sealer,
+        ProvisioningTransport transport,
+        ProvisioningFrameType type,
+        ProvisioningFrameFlags flags,
+        ProvisioningRole sender,
+        ReadOnlySpan<byte> publicKey,
+        ReadOnlySpan<byte> plaintext,
+        int maxFrameSize)
+    {
+        ArgumentNullException.ThrowIfNull(sealer);
+        var channel = transport == ProvisioningTransport.Datagram ? NonceChannel.ProvisioningDatagram : NonceChannel.ProvisioningStream;
+        var direction = sender == ProvisioningRole.App ? Direction.AppToGateway : Direction.GatewayToApp;
+        if (sealer.NoncePrefix != Nonce.Prefix(channel, direction))
+        {
+            throw new ArgumentException($"the sealer's nonce prefix is not the one of the {sender} on the {transport}", nameof(sealer));
+        }
+        if (publicKey.Length != 0 && (publicKey.Length != EphemeralKeyPair.PublicKeySize || publicKey[0] != 0x04))
+        {
+            throw new ProtocolException(ProtocolErrorCode.InvalidPublicKey, "a public key is 65 bytes starting with 0x04");
+        }
+        var frameLength = HeaderSize + publicKey.Length + plaintext.Length + AeadSealer.TagSize;
+        if (frameLength > maxFrameSize)
+        {
+            throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"a frame of {frameLength} bytes exceeds the limit of {maxFrameSize}");
+        }
+        if (plaintext.Length + AeadSealer.TagSize > ushort.MaxValue)
+        {
+            // A limit may allow more (it counts the 65-byte payload region), but the data length field is 16 bits.
+            throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"the data region of a frame is at most {ushort.MaxValue} bytes");
+        }
+        var prefix = transport == ProvisioningTransport.Stream ? StreamFrameDecoder.LengthPrefixSize : 0;
+        var output = new byte[prefix + frameLength];
+        if (prefix > 0)
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(output, (uint)frameLength);
+        }
+        var frame = output.AsSpan(prefix);
+        var aadLength = WriteHeader(frame, type, flags, sender, publicKey, plaintext.Length + AeadSealer.TagSize);
+        sealer.Seal(frame, SequenceOffset, aadLength, plaintext);
+        return output;
+    }
+
+    /// <summary>
     /// Writes a header into <paramref name="frame"/> (sequence left for the sealer). Returns the
     /// associated-data length (header plus payload).
     /// </summary>
