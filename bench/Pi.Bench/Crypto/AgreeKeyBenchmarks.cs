@@ -56,6 +56,24 @@ public class AgreeKeyBenchmarks : ISmokeCheck
     public byte[] BareEcdh() => _bclGateway!.DeriveRawSecretAgreement(_bclAppPublicKey!);
 
     /// <summary>
+    /// BCL only: import the APP's public key from its X and Y coordinates (ImportParameters, as
+    /// <see cref="EphemeralKeyPair"/> does), then ECDH. The part of <see cref="Derive"/> that is
+    /// not Pi.Protocol's own code.
+    /// </summary>
+    [Benchmark]
+    public byte[] BareImportAndEcdh()
+    {
+        using var peer = ECDiffieHellman.Create();
+        peer.ImportParameters(new ECParameters
+        {
+            Curve = ECCurve.NamedCurves.nistP256,
+            Q = new ECPoint { X = _appPublicKey[1..33], Y = _appPublicKey[33..] },
+        });
+        using var peerPublicKey = peer.PublicKey;
+        return _bclGateway!.DeriveRawSecretAgreement(peerPublicKey);
+    }
+
+    /// <summary>
     /// What a gateway does per provisioning: EphemeralKeyPair.Generate, then DeriveAgreeKey (import
     /// and check the APP's public key, ECDH, HKDF).
     /// </summary>
@@ -88,6 +106,15 @@ public class AgreeKeyBenchmarks : ISmokeCheck
                 using (var gatewayPublicKey = _bclGateway!.PublicKey)
                 {
                     SmokeAssert.BytesEqual(_bclApp!.DeriveRawSecretAgreement(gatewayPublicKey), result, benchmark);
+                }
+                break;
+            case nameof(BareImportAndEcdh):
+                // The BCL gateway key against the protocol's APP key pair.
+                using (var gatewayPublicKey = _bclGateway!.PublicKey)
+                {
+                    var parameters = gatewayPublicKey.ExportParameters();
+                    byte[] point = [0x04, .. parameters.Q.X!, .. parameters.Q.Y!];
+                    SmokeAssert.BytesEqual(_app!.DeriveSharedSecret(point), result, benchmark);
                 }
                 break;
             case nameof(GenerateAndDerive):
