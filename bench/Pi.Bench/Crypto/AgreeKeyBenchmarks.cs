@@ -11,7 +11,7 @@ namespace Pi.Bench.Crypto;
 /// public key, then HKDF-SHA256. The baseline is the bare ECDH step with BCL types and no imports.
 /// </summary>
 [MemoryDiagnoser]
-[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup]; BenchmarkDotNet never calls Dispose.")]
+[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup], the cleanup hook BenchmarkDotNet calls.")]
 public class AgreeKeyBenchmarks : ISmokeCheck
 {
     private readonly byte[] _lastGatewayPublicKey = new byte[EphemeralKeyPair.PublicKeySize];

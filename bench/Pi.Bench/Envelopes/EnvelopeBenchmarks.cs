@@ -14,7 +14,7 @@ namespace Pi.Bench.Envelopes;
 /// opener's replay window sees a fresh counter every time.
 /// </summary>
 [MemoryDiagnoser]
-[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup]; BenchmarkDotNet never calls Dispose.")]
+[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup], the cleanup hook BenchmarkDotNet calls.")]
 public class EnvelopeBenchmarks : ISmokeCheck
 {
     private static readonly int HeaderLength = SessionEnvelope.GetSealedSize(0, Fixtures.Tid, null) - AeadSealer.TagSize;

@@ -23,7 +23,7 @@ namespace Pi.Bench.Framing;
 /// </remarks>
 [MemoryDiagnoser]
 [InvocationCount(FramesPerIteration)]
-[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup]; BenchmarkDotNet never calls Dispose.")]
+[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup], the cleanup hook BenchmarkDotNet calls.")]
 public class FrameDecodeBenchmarks : ISmokeCheck
 {
     /// <summary>Frames opened per iteration (a multiple of the default unroll factor, 16).</summary>

@@ -17,7 +17,7 @@ namespace Pi.Bench.Framing;
 /// AES-128-GCM into preallocated buffers. <see cref="JsonOnly"/> shows how much of that is JSON.
 /// </summary>
 [MemoryDiagnoser]
-[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup]; BenchmarkDotNet never calls Dispose.")]
+[SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup], the cleanup hook BenchmarkDotNet calls.")]
 public class FrameEncodeBenchmarks : ISmokeCheck
 {
     private ProvisioningChannel? _gateway;
