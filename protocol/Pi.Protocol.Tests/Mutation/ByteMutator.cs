@@ -141,7 +141,12 @@ internal sealed class ByteMutator
             }
             case 4:
             {
-                var count = rng.Next(20) == 0 ? rng.Next(1, _maxExtension + 1) : rng.Next(1, 33);
+                var count = rng.Next(20) switch
+                {
+                    0 => rng.Next(1, _maxExtension + 1),
+                    1 => _maxExtension - rng.Next(Math.Min(64, _maxExtension)),
+                    _ => rng.Next(1, 33),
+                };
                 var bytes = new byte[length + count];
                 input.CopyTo(bytes, 0);
                 FillGarbage(rng, bytes.AsSpan(length));
