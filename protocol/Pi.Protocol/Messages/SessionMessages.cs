@@ -221,6 +221,16 @@ public sealed record Logout(string Txn) : SessionMessage
 /// <summary>An error, in answer to <see cref="Txn"/> when it concerns one message.</summary>
 public sealed record SessionError(string? Txn, ProtocolErrorCode Code, string Message) : SessionMessage
 {
+    /// <summary>
+    /// The decoder's constructor: <c>txn</c> is optional on the wire (docs/protocol.md, section 9) and
+    /// the encoder leaves it out when null, so a missing <c>txn</c> must decode as null.
+    /// </summary>
+    [JsonConstructor]
+    internal SessionError(ProtocolErrorCode code, string message, string? txn = null)
+        : this(txn, code, message)
+    {
+    }
+
     /// <inheritdoc />
     public override void Validate()
     {
