@@ -21,17 +21,6 @@ internal static class Fuzz
 
     public static int Cases { get; } = Math.Max(DefaultCases, ReadInt("PI_FUZZ_CASES", DefaultCases));
 
-    /// <summary>The Random of one case: depends only on the seed and the case number, so any case replays alone.</summary>
-    public static Random CaseRandom(int seed, int index)
-    {
-        var z = ((ulong)(uint)seed << 32) | (uint)index;
-        z += 0x9E3779B97F4A7C15UL;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-        z ^= z >> 31;
-        return new Random((int)z);
-    }
-
     /// <summary>The FsCheck replay string of the seed, e.g. "(1592467494,2654435769)".</summary>
     public static string FsCheckReplay => string.Create(CultureInfo.InvariantCulture, $"({(uint)Seed},{0x9E3779B9U})");
 
@@ -89,10 +78,13 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
     /// </summary>
     public void Run<T>(int cases, Func<Random, int, FuzzCase<T>> generate, Func<T, Outcome> decode, Func<FuzzCase<T>, Outcome, string?> judge)
     {
+        // One Random per run: case i depends on the seed and on cases 0..i-1 only, never on
+        // outcomes, so a run with the same seed replays it exactly.
+        var rng = new Random(Seed);
         var watch = Stopwatch.StartNew();
         for (var i = 0; i < cases; i++)
         {
-            var item = generate(Fuzz.CaseRandom(Seed, i), i);
+            var item = generate(rng, i);
             Outcome outcome;
             try
             {
