@@ -51,7 +51,7 @@ internal readonly record struct Outcome(ProtocolErrorCode? Code, string? Label)
 
     public bool IsSuccess => Code is null;
 
-    public override string ToString() => Code is { } code ? ProtocolErrors.Name(code) : Label ?? "ok";
+    public override string ToString() => Code is { } code ? ProtocolErrors.Name(code) + (Label is null ? "" : "/" + Label) : Label ?? "ok";
 }
 
 /// <summary>One generated input and a description of how it was made (for failure messages).</summary>
