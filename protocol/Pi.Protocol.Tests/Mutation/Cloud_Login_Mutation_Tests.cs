@@ -89,7 +89,8 @@ public sealed class Cloud_Login_Mutation_Tests(ITestOutputHelper output)
                 return !outcome.IsSuccess ? "an original request did not open"
                     : opened!.Tid != Tid || !opened.Challenge.AsSpan().SequenceEqual(challenge) ? "the request's tid or challenge differs"
                     : null;
-            });
+            },
+            input => 32_768 + (3L * input.Envelope.Length));
 
         run.AssertReached(
             FrameTooLarge, Truncated, BadMagic, UnsupportedVersion, WrongDirection, ReservedFlags, InvalidId,

@@ -51,7 +51,8 @@ public sealed class Envelope_Opener_Mutation_Tests(ITestOutputHelper output)
                 opener.HighestAccepted != highest ? $"the window moved from {highest} to {opener.HighestAccepted}"
                 : outcome.IsSuccess ? "a mutated envelope opened"
                 : Explains(item.Input, model, SessionEnvelope.DefaultMaxSize, Samples.Tid).Contains(outcome.Code!.Value) ? null
-                : $"no rule explains it; allowed: {WireModels.Names(Explains(item.Input, model, SessionEnvelope.DefaultMaxSize, Samples.Tid))}");
+                : $"no rule explains it; allowed: {WireModels.Names(Explains(item.Input, model, SessionEnvelope.DefaultMaxSize, Samples.Tid))}",
+            bytes => 16_384 + (2L * bytes.Length));
 
         foreach (var counter in heldBack)
         {

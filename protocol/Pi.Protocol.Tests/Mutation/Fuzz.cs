@@ -73,10 +73,23 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
     public IReadOnlyDictionary<string, int> Histogram => _histogram;
 
     /// <summary>
+    /// Cases run before allocations are checked (first calls load types and fill caches). The
+    /// limits leave room for a few KiB of runtime noise (first throws through newly tiered code);
+    /// they catch allocations sized by a lying length, not a stray kilobyte. Allocation_Bound_Tests
+    /// measures the tight numbers.
+    /// </summary>
+    public const int AllocationWarmup = 2_000;
+
+    /// <summary>Most bytes one case allocated while decoding (after the warm-up).</summary>
+    public long MaxAllocated { get; private set; }
+
+    /// <summary>
     /// Runs <paramref name="cases"/> cases. <paramref name="decode"/> returns a success outcome or throws;
     /// <paramref name="judge"/> returns null when the outcome is right for the input, else why not.
+    /// When <paramref name="allocationLimit"/> is given, a decode that allocates more bytes than it
+    /// allows for its input fails the test: nothing may be allocated from an unbounded length.
     /// </summary>
-    public void Run<T>(int cases, Func<Random, int, FuzzCase<T>> generate, Func<T, Outcome> decode, Func<FuzzCase<T>, Outcome, string?> judge)
+    public void Run<T>(int cases, Func<Random, int, FuzzCase<T>> generate, Func<T, Outcome> decode, Func<FuzzCase<T>, Outcome, string?> judge, Func<T, long>? allocationLimit = null)
     {
         // One Random per run: case i depends on the seed and on cases 0..i-1 only, never on
         // outcomes, so a run with the same seed replays it exactly.
@@ -86,6 +99,7 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
         {
             var item = generate(rng, i);
             Outcome outcome;
+            var before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 outcome = decode(item.Input);
@@ -102,6 +116,16 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
             {
                 Fail(i, item, $"{ex.GetType().FullName} escaped: {ex.Message}", ex);
                 throw;
+            }
+            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            if (allocationLimit is not null && i >= AllocationWarmup)
+            {
+                MaxAllocated = Math.Max(MaxAllocated, allocated);
+                var limit = allocationLimit(item.Input);
+                if (allocated > limit)
+                {
+                    Fail(i, item, $"outcome {outcome}: decoding allocated {allocated} bytes, more than the {limit} this input allows", null);
+                }
             }
             var verdict = judge(item, outcome);
             if (verdict is not null)
@@ -131,7 +155,7 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
 
     private string Summary(int cases) => string.Create(
         CultureInfo.InvariantCulture,
-        $"{decoder}: {cases} cases in {Elapsed.TotalSeconds:F2} s ({Elapsed.TotalMicroseconds / cases:F1} us/case), seed {Seed} (PI_FUZZ_SEED). Outcomes: {FormatHistogram()}");
+        $"{decoder}: {cases} cases in {Elapsed.TotalSeconds:F2} s ({Elapsed.TotalMicroseconds / cases:F1} us/case), seed {Seed} (PI_FUZZ_SEED). Most allocated by one decode: {MaxAllocated} bytes. Outcomes: {FormatHistogram()}");
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private void Fail<T>(int index, FuzzCase<T> item, string what, Exception? cause)

@@ -42,6 +42,14 @@ internal static class JsonFuzz
         return first.AsSpan().SequenceEqual(second) ? null : "decode(encode(message)) encodes differently";
     }
 
+    /// <summary>
+    /// What one JSON decode may allocate: a constant plus 16 times the input. The runtime's reader
+    /// formats the rest of the input into the message of some exceptions (a malformed literal such
+    /// as <c>fals"aaaa...</c>), about 10 bytes per input byte; the transports bound the input
+    /// (an envelope is at most 64 KiB, a provisioning frame 16 KiB).
+    /// </summary>
+    public static long AllocationLimit(int inputLength) => 65_536 + (16L * inputLength);
+
     /// <summary>Splits case numbers round-robin over <paramref name="groups"/> mutators.</summary>
     public static (int Group, int Index) RoundRobin(int index, int groups) => (index % groups, index / groups);
 }

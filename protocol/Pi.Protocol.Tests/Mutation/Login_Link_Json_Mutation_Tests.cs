@@ -39,7 +39,8 @@ public sealed class Login_Link_Json_Mutation_Tests(ITestOutputHelper output)
             (item, outcome) => JsonFuzz.Judge(
                 outcome,
                 () => Encode(decoded!),
-                json => Encode(decoders[item.Input.Decoder](json))));
+                json => Encode(decoders[item.Input.Decoder](json))),
+            input => JsonFuzz.AllocationLimit(input.Json.Length));
 
         output.WriteLine($"Cases per type: {string.Join(", ", groups.Select((g, i) => $"{g.Key} {perType[i]}"))}");
         Assert.All(perType, count => Assert.True(count >= Fuzz.Cases / groups.Length, $"a type got only {count} cases"));

@@ -106,7 +106,8 @@ internal static class ChannelMutation
                 State(channel) != state ? $"the channel state moved from {state} to {State(channel)}"
                 : outcome.IsSuccess ? "a mutated frame opened"
                 : Explains(item.Input, maxFrame, channel, window).Contains(outcome.Code!.Value) ? null
-                : $"no rule explains it; allowed: {WireModels.Names(Explains(item.Input, maxFrame, channel, window))}");
+                : $"no rule explains it; allowed: {WireModels.Names(Explains(item.Input, maxFrame, channel, window))}",
+            bytes => 16_384 + (3L * bytes.Length));
 
         foreach (var counter in heldBack)
         {

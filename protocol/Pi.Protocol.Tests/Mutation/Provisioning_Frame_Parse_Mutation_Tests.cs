@@ -30,7 +30,8 @@ public sealed class Provisioning_Frame_Parse_Mutation_Tests(ITestOutputHelper ou
                 var frame = ProvisioningFrame.Parse(bytes, MaxFrame);
                 return Outcome.Success(CheckFields(frame, bytes));
             },
-            (item, outcome) => Judge(item.Input, outcome, MaxFrame));
+            (item, outcome) => Judge(item.Input, outcome, MaxFrame),
+            bytes => 16_384 + (2L * bytes.Length));
 
         run.AssertReached(
             ProtocolErrorCode.FrameTooLarge, ProtocolErrorCode.Truncated, ProtocolErrorCode.BadMagic,

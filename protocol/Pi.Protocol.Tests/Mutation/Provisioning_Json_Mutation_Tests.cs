@@ -54,7 +54,8 @@ public sealed class Provisioning_Json_Mutation_Tests(ITestOutputHelper output)
                     outcome,
                     () => ProtocolJson.Serialize(decoded!),
                     json => ProtocolJson.Serialize(ProtocolJson.DeserializeProvisioning(decoded!.FrameType, json)));
-            });
+            },
+            input => JsonFuzz.AllocationLimit(input.Json.Length));
 
         output.WriteLine($"Cases per frame type: {string.Join(", ", types.Select((t, i) => $"{t} {perType[i]}"))}");
         Assert.All(perType, count => Assert.True(count >= Fuzz.Cases / types.Length, $"a frame type got only {count} cases"));

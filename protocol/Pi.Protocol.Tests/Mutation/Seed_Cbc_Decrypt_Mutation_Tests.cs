@@ -70,7 +70,8 @@ public sealed class Seed_Cbc_Decrypt_Mutation_Tests(ITestOutputHelper output)
                     ? (code is { } c ? $"decrypted, but the reference fails with {ProtocolErrors.Name(c)}"
                         : decrypted != expected ? "decrypted to another text than the reference" : null)
                     : outcome.Code != code ? $"the reference says {(code is null ? "success" : ProtocolErrors.Name(code.Value))}" : null;
-            });
+            },
+            input => 32_768 + (8L * input.Data.Length));
 
         run.AssertReached(InvalidKey, FrameTooLarge, InvalidEncoding, DecryptFailed);
         run.AssertReached("ok");

@@ -66,7 +66,8 @@ public sealed class Session_Envelope_Header_Mutation_Tests(ITestOutputHelper out
                 return fields is null ? $"accepted, but the model finds {WireModels.Names(violations)}"
                     : header != new EnvelopeHeader((Direction)fields.Direction, fields.KeyId, fields.Counter, fields.Tid, fields.Did) ? $"header {header} differs from the model's {fields}"
                     : null;
-            });
+            },
+            _ => 16_384);
 
         run.AssertReached(
             ProtocolErrorCode.FrameTooLarge, ProtocolErrorCode.Truncated, ProtocolErrorCode.BadMagic,

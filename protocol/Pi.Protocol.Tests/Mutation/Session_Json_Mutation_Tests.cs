@@ -36,7 +36,8 @@ public sealed class Session_Json_Mutation_Tests(ITestOutputHelper output)
             (_, outcome) => JsonFuzz.Judge(
                 outcome,
                 () => ProtocolJson.Serialize(decoded!),
-                json => ProtocolJson.Serialize(ProtocolJson.DeserializeSession(json))));
+                json => ProtocolJson.Serialize(ProtocolJson.DeserializeSession(json))),
+            input => JsonFuzz.AllocationLimit(input.Json.Length));
 
         output.WriteLine($"Successful decodes per type: {string.Join(", ", decodedTypes.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))}");
         Assert.Equal(11, decodedTypes.Count);

@@ -44,7 +44,8 @@ public sealed class Setup_Code_Mutation_Tests(ITestOutputHelper output)
                         : canonical != expected ? $"canonical form {canonical} differs from the model's {expected}"
                         : null)
                     : expected is not null ? $"rejected a code the model accepts ({expected})" : null;
-            });
+            },
+            _ => 16_384);
 
         run.AssertReached("ok", "invalid_setup_code/length", "invalid_setup_code/alphabet", "invalid_setup_code/check");
     }

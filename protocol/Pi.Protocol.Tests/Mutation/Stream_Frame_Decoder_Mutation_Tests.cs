@@ -70,7 +70,8 @@ public sealed class Stream_Frame_Decoder_Mutation_Tests(ITestOutputHelper output
                 hasPartial = decoder.HasPartialFrame;
                 return Outcome.Success();
             },
-            (item, outcome) => Judge(item.Input.Bytes, outcome, collected, decoderFaulted, hasPartial));
+            (item, outcome) => Judge(item.Input.Bytes, outcome, collected, decoderFaulted, hasPartial),
+            input => 16_384 + (3L * input.Bytes.Length) + MaxFrame);
 
         output.WriteLine($"Every failing stream was faulted afterwards ({faultChecks} checks of stream_faulted).");
         run.AssertReached(

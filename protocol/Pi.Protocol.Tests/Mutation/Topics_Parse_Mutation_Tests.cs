@@ -10,6 +10,8 @@ namespace Pi.Protocol.Tests.Mutation;
 /// </summary>
 public sealed partial class Topics_Parse_Mutation_Tests(ITestOutputHelper output)
 {
+    private static readonly string[] Labels = Enum.GetNames<TopicKind>();
+
     [GeneratedRegex(@"\Api/v2/(?:(?<scope>gw)/(?<id>[A-Za-z0-9_-]{1,64})/(?<leaf>up|down|availability)|(?<scope>dev)/(?<id>[A-Za-z0-9_-]{1,64})/(?<leaf>up|down|hello|welcome|availability)|(?<scope>bridge)/(?<leaf>state|pairing))\z", RegexOptions.CultureInvariant)]
     private static partial Regex TopicModel();
 
@@ -42,9 +44,10 @@ public sealed partial class Topics_Parse_Mutation_Tests(ITestOutputHelper output
             topic =>
             {
                 parsed = Pi.Protocol.Topics.Topics.Parse(topic);
-                return parsed is { } address ? Outcome.Success(address.Kind.ToString()) : Outcome.Success("null");
+                return parsed is { } address ? Outcome.Success(Labels[(int)address.Kind]) : Outcome.Success("null");
             },
-            (item, _) => Judge(item.Input, parsed));
+            (item, _) => Judge(item.Input, parsed),
+            _ => 4_096);
 
         run.AssertReached([.. Enum.GetNames<TopicKind>(), "null"]);
     }
