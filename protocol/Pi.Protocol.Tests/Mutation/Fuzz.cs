@@ -74,9 +74,8 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
 
     /// <summary>
     /// Cases run before allocations are checked (first calls load types and fill caches). The
-    /// limits leave room for a few KiB of runtime noise (first throws through newly tiered code);
-    /// they catch allocations sized by a lying length, not a stray kilobyte. Allocation_Bound_Tests
-    /// measures the tight numbers.
+    /// limits leave room for a few KiB of runtime noise; they catch allocations sized by a lying
+    /// length, not a stray kilobyte. Allocation_Bound_Tests measures the tight numbers.
     /// </summary>
     public const int AllocationWarmup = 2_000;
 
@@ -120,8 +119,16 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
             var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
             if (allocationLimit is not null && i >= AllocationWarmup)
             {
-                MaxAllocated = Math.Max(MaxAllocated, allocated);
                 var limit = allocationLimit(item.Input);
+                // The runtime now and then allocates tens of KiB on the thread (caches it fills
+                // when code is re-jitted or an exception first passes through it). What the decoder
+                // allocates is the same every time, so measure again before blaming it. A repeat
+                // cannot change a stateful decoder: the input failed, and failures change nothing.
+                for (var retry = 0; retry < 2 && allocated > limit; retry++)
+                {
+                    allocated = Math.Min(allocated, MeasureAgain(decode, item.Input));
+                }
+                MaxAllocated = Math.Max(MaxAllocated, allocated);
                 if (allocated > limit)
                 {
                     Fail(i, item, $"outcome {outcome}: decoding allocated {allocated} bytes, more than the {limit} this input allows", null);
@@ -137,6 +144,19 @@ internal sealed class FuzzRun(string decoder, ITestOutputHelper output)
         }
         Elapsed = watch.Elapsed;
         output.WriteLine(Summary(cases));
+    }
+
+    private static long MeasureAgain<T>(Func<T, Outcome> decode, T input)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        try
+        {
+            decode(input);
+        }
+        catch (ProtocolException)
+        {
+        }
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
     /// <summary>Fails unless every expected outcome occurred at least once.</summary>

@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Envelopes;
+using Pi.Protocol.Errors;
 
 namespace Pi.Protocol.Tests.Properties;
 
@@ -36,6 +37,14 @@ public sealed class Envelope_Round_Trip_Properties
             using var opener = new EnvelopeOpener(c.Key, c.KeyId, c.Direction, c.RequireIds ? c.Tid : null, c.RequireIds ? c.Did : null, c.Mode);
             for (var i = 0; i < c.Plaintexts.Length; i++)
             {
+                if (c.FirstCounter + (ulong)i == ulong.MaxValue)
+                {
+                    // The counter space is exhausted: ulong.MaxValue is never used as a counter.
+                    var error = Assert.Throws<ProtocolException>(() => sealer.Seal(c.Plaintexts[i], c.Tid, c.Did));
+                    Assert.Equal(ProtocolErrorCode.CounterExhausted, error.Code);
+                    Assert.Equal(c.FirstCounter + (ulong)i - 1, opener.HighestAccepted);
+                    break;
+                }
                 var envelope = sealer.Seal(c.Plaintexts[i], c.Tid, c.Did);
                 Assert.Equal(SessionEnvelope.GetSealedSize(c.Plaintexts[i].Length, c.Tid, c.Did), envelope.Length);
                 var expected = new EnvelopeHeader(c.Direction, c.KeyId, c.FirstCounter + (ulong)i, c.Tid, c.Did);
