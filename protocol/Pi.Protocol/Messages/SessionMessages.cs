@@ -41,9 +41,49 @@ public abstract record SessionMessage : IProtocolMessage
 
     private protected static void CheckJson(JsonElement? value, string field)
     {
-        if (value is { ValueKind: JsonValueKind.Undefined })
+        if (value is not { } element)
+        {
+            return;
+        }
+        if (element.ValueKind == JsonValueKind.Undefined)
         {
             throw Check.Invalid(field, "is not a JSON value");
+        }
+        // A JsonElement keeps its strings escaped, so "\ud800" (a lone surrogate) would pass the
+        // decoder and only fail when the message is encoded again or read. Unescape every string
+        // and member name now, so such a value is refused where it arrives.
+        try
+        {
+            CheckStrings(element);
+        }
+        catch (InvalidOperationException)
+        {
+            throw Check.Invalid(field, "contains a string that is not valid Unicode");
+        }
+    }
+
+    private static void CheckStrings(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var member in element.EnumerateObject())
+                {
+                    _ = member.Name;
+                    CheckStrings(member.Value);
+                }
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    CheckStrings(item);
+                }
+                break;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            default:
+                break;
         }
     }
 }
