@@ -1,4 +1,3 @@
-using System.Reflection;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Errors;
 using Pi.Protocol.Framing;
@@ -57,15 +56,9 @@ public sealed class Provisioning_Channel_Stream_Mutation_Tests(ITestOutputHelper
 /// <summary>The shared body of the two channel mutation tests.</summary>
 internal static class ChannelMutation
 {
-    private static readonly FieldInfo OpenerField = typeof(ProvisioningChannel).GetField("_opener", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException("ProvisioningChannel._opener was renamed: update the test's window probe");
-
-    private static readonly FieldInfo PeerSentField = typeof(ProvisioningChannel).GetField("_peerSentFirstFrame", BindingFlags.NonPublic | BindingFlags.Instance)
-        ?? throw new InvalidOperationException("ProvisioningChannel._peerSentFirstFrame was renamed: update the test's state probe");
-
     /// <summary>The channel's receive state: the highest accepted counter and whether the peer's first frame arrived.</summary>
     public static (ulong? Highest, bool PeerSentFirst) State(ProvisioningChannel channel) =>
-        (((AeadOpener)OpenerField.GetValue(channel)!).HighestAccepted, (bool)PeerSentField.GetValue(channel)!);
+        (channel.HighestAccepted, channel.HasReceived);
 
     public static void Run(
         ITestOutputHelper output,

@@ -58,6 +58,21 @@ public sealed class ProvisioningChannel : IDisposable
     /// <summary>Whether this side is in open mode.</summary>
     public bool OpenMode { get; }
 
+    /// <summary>The highest sequence accepted from the peer, or null when no frame authenticated yet.</summary>
+    public ulong? HighestAccepted => _opener.HighestAccepted;
+
+    /// <summary>Whether a frame from the peer has authenticated (after which the APP's stream frames carry no public key).</summary>
+    public bool HasReceived
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _peerSentFirstFrame;
+            }
+        }
+    }
+
     /// <summary>
     /// Seals a message into a frame ready to send: a datagram, or for the stream the 4-byte length
     /// and the frame. <paramref name="publicKey"/> fills the payload region where the rules above
