@@ -1,0 +1,74 @@
+namespace Pi.Cloud.Store;
+
+/// <summary>An APP user.</summary>
+public sealed record UserRecord(long Id, string Email, string PasswordHash, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// One APP login: the SHA-256 of its bearer token (the token itself is never stored), the random
+/// nonce the cloud gave this login for binding (seed embodiment 2), and when it expires.
+/// </summary>
+public sealed record AppSessionRecord(byte[] TokenHash, long UserId, byte[] Nonce, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt);
+
+/// <summary>
+/// What the factory (or the first registration) says about a device: its identifiers and the
+/// verification code the binding hash is computed over. <paramref name="Mac"/> is lower-case
+/// colon-separated; <paramref name="Source"/> is "import" or "first-registration".
+/// </summary>
+public sealed record FactoryRecord(string Mac, string? Uuid, string? Sn, string VerificationCode, string Source, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// A registered gateway. <paramref name="PasswordHash"/> is a salted slow hash of its password;
+/// <paramref name="DeviceInfoJson"/> is what the APP reported about it (product, firmware).
+/// </summary>
+public sealed record GatewayRecord(
+    string Tid,
+    string Mac,
+    string Uuid,
+    string Sn,
+    string? DeviceInfoJson,
+    string PasswordHash,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset ServiceExpiresAt,
+    DateTimeOffset? LastSeenAt);
+
+/// <summary>The life of a key pair.</summary>
+public enum KeyPairState
+{
+    /// <summary>In use.</summary>
+    Active = 1,
+
+    /// <summary>Issued by a rotation, not yet acknowledged by the device; the active pair still works.</summary>
+    Pending = 2,
+
+    /// <summary>Replaced or revoked; never accepted again.</summary>
+    Retired = 3,
+}
+
+/// <summary>
+/// A device's key pair: accesskey (WAN) and localkey (LAN), 16 bytes each, with the id that goes in
+/// envelope headers. Key ids are unique per device.
+/// </summary>
+public sealed record KeyPairRecord(
+    string DeviceId,
+    uint KeyId,
+    byte[] AccessKey,
+    byte[] LocalKey,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset ExpiresAt,
+    KeyPairState State);
+
+/// <summary>Where a sub-device is in its life as the gateway knows it.</summary>
+public enum SubDeviceState
+{
+    /// <summary>Registered; the gateway has not acknowledged subDeviceAdded yet.</summary>
+    Added = 1,
+
+    /// <summary>The gateway acknowledged it.</summary>
+    Active = 2,
+
+    /// <summary>Removed by its owner; the gateway has not acknowledged subDeviceRemoved yet.</summary>
+    Removing = 3,
+}
+
+/// <summary>A sub-device under a gateway.</summary>
+public sealed record SubDeviceRecord(string Did, string Tid, string? Kind, string? Name, DateTimeOffset RegisteredAt, SubDeviceState State);
