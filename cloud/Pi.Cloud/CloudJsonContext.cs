@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+using Pi.Cloud.Sessions;
+
+namespace Pi.Cloud;
+
+/// <summary>Source-generated JSON for the cloud's own types (API bodies, session results).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ServerTime))]
+internal sealed partial class CloudJsonContext : JsonSerializerContext;

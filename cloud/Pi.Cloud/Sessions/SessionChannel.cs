@@ -1,0 +1,291 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Pi.Cloud.Broker;
+using Pi.Cloud.Operations;
+using Pi.Cloud.Store;
+using Pi.Protocol.Errors;
+using Pi.Protocol.Messages;
+
+namespace Pi.Cloud.Sessions;
+
+/// <summary>
+/// The cloud's end of every gateway's session channel: each up-packet is opened with that
+/// session's key (refused and counted otherwise, never processed), handled, and answered sealed
+/// under the same session. Handles heartbeat and state, relayed sub-device telemetry, command
+/// replies, acknowledgements, key rotation acknowledgements, resetUnbind and logout.
+/// </summary>
+public sealed partial class SessionChannel : IGatewayTraffic
+{
+    /// <summary>Gateway commands the cloud answers.</summary>
+    public const string HeartbeatCommand = "heartbeat", StateCommand = "state", TelemetryCommand = "telemetry";
+
+    private readonly SessionRegistry _sessions;
+    private readonly SessionTerminator _terminator;
+    private readonly PendingReplies _pending;
+    private readonly GatewayPresence _presence;
+    private readonly SubDeviceDirectory _subDevices;
+    private readonly GatewaySync _sync;
+    private readonly DownLink _down;
+    private readonly ICloudStore _store;
+    private readonly CloudMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger<SessionChannel> _logger;
+
+    public SessionChannel(
+        SessionRegistry sessions,
+        SessionTerminator terminator,
+        PendingReplies pending,
+        GatewayPresence presence,
+        SubDeviceDirectory subDevices,
+        GatewaySync sync,
+        DownLink down,
+        ICloudStore store,
+        CloudMetrics metrics,
+        TimeProvider time,
+        ILogger<SessionChannel> logger)
+    {
+        _sessions = sessions;
+        _terminator = terminator;
+        _pending = pending;
+        _presence = presence;
+        _subDevices = subDevices;
+        _sync = sync;
+        _down = down;
+        _store = store;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask OnUpAsync(string tid, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var session = _sessions.Find(tid);
+        if (session is null)
+        {
+            Refuse(tid, "no_session");
+            return;
+        }
+        Protocol.Envelopes.EnvelopeHeader header;
+        SessionMessage message;
+        try
+        {
+            (header, message) = session.Open(payload.Span, now);
+        }
+        catch (ProtocolException e)
+        {
+            Refuse(tid, ProtocolErrors.Name(e.Code));
+            return;
+        }
+        _metrics.PacketIn();
+        try
+        {
+            if (_presence.Seen(tid, now))
+            {
+                await _store.TouchGatewayAsync(tid, now, cancellationToken).ConfigureAwait(false);
+            }
+            if (header.Did is { } did)
+            {
+                await HandleSubDeviceAsync(session, did, message, now, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await HandleGatewayAsync(session, message, now, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The store or broker failed: answer what can be answered, keep serving.
+            LogHandlingFailed(_logger, tid, message.GetType().Name, e);
+            if (TxnOf(message) is { } txn && message is SessionRequest or ResetUnbind or Logout)
+            {
+                await TrySendAsync(session, new SessionError(txn, ProtocolErrorCode.Internal, "the cloud could not handle this message"), header.Did, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask OnPresenceAsync(string tid, bool online, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        _presence.SetOnline(tid, online, now);
+        if (!online)
+        {
+            return;
+        }
+        if (_sessions.Find(tid) is { } session)
+        {
+            try
+            {
+                await _sync.PushOutstandingAsync(session, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
+            {
+                LogHandlingFailed(_logger, tid, "presence", e);
+            }
+        }
+    }
+
+    private async Task HandleGatewayAsync(GatewaySession session, SessionMessage message, DateTimeOffset now, CancellationToken ct)
+    {
+        var tid = session.Tid;
+        switch (message)
+        {
+            case SessionRequest { Command: HeartbeatCommand } request:
+                await TrySendAsync(session, Ok(request.Txn, JsonSerializer.SerializeToElement(new ServerTime(now), CloudJsonContext.Default.ServerTime)), null, ct).ConfigureAwait(false);
+                break;
+            case SessionRequest { Command: StateCommand } request:
+                _presence.SetState(tid, request.Args, now);
+                await TrySendAsync(session, Ok(request.Txn), null, ct).ConfigureAwait(false);
+                break;
+            case SessionRequest request:
+                await TrySendAsync(session, UnknownCommand(request), null, ct).ConfigureAwait(false);
+                break;
+            case SessionResponse or SessionError or Ack or KeyRotationAck:
+                await CompleteAsync(session, message, ct).ConfigureAwait(false);
+                break;
+            case ResetUnbind reset:
+                var removed = await _store.ResetUnbindAsync(tid, ct).ConfigureAwait(false);
+                _subDevices.InvalidateGateway(tid);
+                LogResetUnbind(_logger, tid, removed);
+                await TrySendAsync(session, new ResetUnbindResult(reset.Txn, removed), null, ct).ConfigureAwait(false);
+                await _terminator.EndAsync(session, "reset-unbind", ct).ConfigureAwait(false);
+                break;
+            case Logout logout:
+                await TrySendAsync(session, new Ack(logout.Txn), null, ct).ConfigureAwait(false);
+                await _terminator.EndAsync(session, "logout", ct).ConfigureAwait(false);
+                break;
+            default:
+                Refuse(tid, "unexpected_message");
+                await TrySendAsync(session, new SessionError(TxnOf(message), ProtocolErrorCode.UnexpectedMessage, "a gateway does not send this message"), null, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task HandleSubDeviceAsync(GatewaySession session, string did, SessionMessage message, DateTimeOffset now, CancellationToken ct)
+    {
+        if (!await _subDevices.BelongsToAsync(did, session.Tid, ct).ConfigureAwait(false))
+        {
+            Refuse(session.Tid, "foreign_did");
+            await TrySendAsync(session, new SessionError(TxnOf(message), ProtocolErrorCode.UnknownDevice, "no such sub-device under this gateway"), did, ct).ConfigureAwait(false);
+            return;
+        }
+        switch (message)
+        {
+            case SessionRequest { Command: TelemetryCommand } request:
+                _presence.RecordTelemetry(session.Tid, did, request.Args, now);
+                await TrySendAsync(session, Ok(request.Txn), did, ct).ConfigureAwait(false);
+                break;
+            case SessionRequest request:
+                await TrySendAsync(session, UnknownCommand(request), did, ct).ConfigureAwait(false);
+                break;
+            case SessionResponse or SessionError:
+                await CompleteAsync(session, message, ct).ConfigureAwait(false);
+                break;
+            default:
+                Refuse(session.Tid, "unexpected_message");
+                await TrySendAsync(session, new SessionError(TxnOf(message), ProtocolErrorCode.UnexpectedMessage, "a sub-device does not send this message"), did, ct).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    private async Task CompleteAsync(GatewaySession session, SessionMessage answer, CancellationToken ct)
+    {
+        var pending = TxnOf(answer) is { } txn ? _pending.Take(session.Tid, txn) : null;
+        if (pending is null)
+        {
+            Refuse(session.Tid, "unsolicited_answer");
+            return;
+        }
+        switch (pending.Kind, answer)
+        {
+            case (PendingKind.SubDeviceAdded or PendingKind.SubDeviceRemoved, Ack) when pending.Did is { } did:
+                await _store.AcknowledgeSubDeviceAsync(did, ct).ConfigureAwait(false);
+                _subDevices.Invalidate(did);
+                break;
+            case (PendingKind.KeyRotation, KeyRotationAck ack) when ack.KeyId == pending.KeyId:
+                var promoted = await _store.PromoteKeyPairAsync(session.Tid, ack.KeyId, ct).ConfigureAwait(false);
+                LogKeyRotated(_logger, session.Tid, ack.KeyId, promoted);
+                break;
+            case (PendingKind.Command, SessionResponse or SessionError):
+                break;
+            case (_, SessionError error):
+                LogGatewayError(_logger, session.Tid, pending.Kind.ToString(), ProtocolErrors.Name(error.Code));
+                break;
+            default:
+                Refuse(session.Tid, "unexpected_message");
+                pending.Completion.TrySetException(new ProtocolException(ProtocolErrorCode.UnexpectedMessage, "the gateway answered with the wrong message"));
+                return;
+        }
+        pending.Completion.TrySetResult(answer);
+    }
+
+    private async Task TrySendAsync(GatewaySession session, SessionMessage message, string? did, CancellationToken ct)
+    {
+        try
+        {
+            if (!await _down.SendAsync(session, message, did, ct).ConfigureAwait(false))
+            {
+                LogNotDelivered(_logger, session.Tid, message.GetType().Name);
+            }
+        }
+        catch (ProtocolException e)
+        {
+            // The session ended in between (logout, newer login): nothing more goes out under it.
+            LogNotDelivered(_logger, session.Tid, ProtocolErrors.Name(e.Code));
+        }
+    }
+
+    private void Refuse(string tid, string reason)
+    {
+        _metrics.Refused(reason, "mqtt");
+        LogRefused(_logger, tid, reason);
+    }
+
+    private static SessionResponse Ok(string txn, JsonElement? result = null) => new(txn, true, result);
+
+    private static SessionResponse UnknownCommand(SessionRequest request) =>
+        new(request.Txn, false, Error: new ErrorInfo(ProtocolErrorCode.UnknownCommand, "the cloud does not know this command"));
+
+    internal static string? TxnOf(SessionMessage message) => message switch
+    {
+        SessionRequest m => m.Txn,
+        SessionResponse m => m.Txn,
+        ResetUnbind m => m.Txn,
+        ResetUnbindResult m => m.Txn,
+        SubDeviceAdded m => m.Txn,
+        SubDeviceRemoved m => m.Txn,
+        KeyRotation m => m.Txn,
+        KeyRotationAck m => m.Txn,
+        Ack m => m.Txn,
+        Logout m => m.Txn,
+        SessionError m => m.Txn,
+        _ => null,
+    };
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Refused an up-packet from {Tid}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string tid, string reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Handling {Message} from {Tid} failed")]
+    private static partial void LogHandlingFailed(ILogger logger, string tid, string message, Exception exception);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "Reset-unbind of {Tid}: {Removed} bindings removed")]
+    private static partial void LogResetUnbind(ILogger logger, string tid, int removed);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Key rotation of {Tid} to key {KeyId} acknowledged (switched: {Promoted})")]
+    private static partial void LogKeyRotated(ILogger logger, string tid, uint keyId, bool promoted);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway {Tid} answered {Kind} with error {Code}")]
+    private static partial void LogGatewayError(ILogger logger, string tid, string kind, string code);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "Not delivered to {Tid}: {What}")]
+    private static partial void LogNotDelivered(ILogger logger, string tid, string what);
+}
+
+/// <summary>The answer to a heartbeat: the cloud's clock (a Pi may have no real-time clock).</summary>
+public sealed record ServerTime(DateTimeOffset Now);
