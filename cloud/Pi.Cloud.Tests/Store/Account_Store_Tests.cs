@@ -116,6 +116,18 @@ public sealed class Account_Store_Tests
         Assert.Equal(found, user);
     }
 
+    [Theory, BothEngines]
+    public async Task A_cancelled_call_throws_and_writes_nothing(Engine engine)
+    {
+        await using var test = await TestStore.CreateAsync(engine);
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => test.Store.CreateUserAsync("ivy@example.com", "h", Samples.Now, cancelled.Token));
+
+        Assert.Null(await test.Store.FindUserByEmailAsync("ivy@example.com", None));
+    }
+
     private static AppSessionRecord Session(long userId, byte tokenByte, int expiresInSeconds) =>
         new(Enumerable.Repeat(tokenByte, 32).ToArray(), userId, Enumerable.Repeat((byte)(tokenByte + 100), 16).ToArray(), Samples.At(-100), Samples.At(expiresInSeconds));
 

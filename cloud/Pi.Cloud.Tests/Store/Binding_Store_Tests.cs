@@ -53,6 +53,22 @@ public sealed class Binding_Store_Tests
     }
 
     [Theory, BothEngines]
+    public async Task The_schema_itself_allows_one_owner_per_device(Engine engine)
+    {
+        await using var test = await TestStore.CreateAsync(engine);
+        await Samples.RegisteredGatewayAsync(test.Store, "gw-1");
+        var alice = await Samples.UserAsync(test.Store, "alice@example.com");
+        var bob = await Samples.UserAsync(test.Store, "bob@example.com");
+        await test.Store.BindOwnerAsync("gw-1", alice.Id, Samples.Now, None);
+
+        var error = await Record.ExceptionAsync(() =>
+            test.ExecuteAsync($"INSERT INTO bindings (device_id, user_id, role, created_at) VALUES ('gw-1', {bob.Id}, 'owner', 0)"));
+
+        Assert.IsAssignableFrom<System.Data.Common.DbException>(error);
+        Assert.Equal(alice.Id, await test.Store.FindOwnerAsync("gw-1", None));
+    }
+
+    [Theory, BothEngines]
     public async Task Binding_an_unknown_device_or_user_is_a_conflict(Engine engine)
     {
         await using var test = await TestStore.CreateAsync(engine);

@@ -60,7 +60,15 @@ public static class CloudStoreFactory
                 throw new ArgumentException($"{SettingName} selects SQLite (Data Source=) but has a keyword or value Microsoft.Data.Sqlite does not accept.", nameof(options));
             }
 
-            return new SqlCloudStore(new SqliteDialect(connectionString));
+            try
+            {
+                return new SqlCloudStore(new SqliteDialect(connectionString));
+            }
+            catch (ArgumentException exception)
+            {
+                // The dialect's own message (no part of the connection string in it).
+                throw new ArgumentException($"{SettingName}: {exception.Message}", nameof(options));
+            }
         }
 
         throw new ArgumentException(

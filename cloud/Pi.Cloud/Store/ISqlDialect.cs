@@ -6,7 +6,7 @@ namespace Pi.Cloud.Store;
 /// What differs between the two engines under <see cref="SqlCloudStore"/>: how to connect, how a
 /// write transaction starts, a few type names and the shape of their errors. The SQL itself is shared.
 /// </summary>
-internal interface ISqlDialect : IAsyncDisposable
+internal interface ISqlDialect : IAsyncDisposable, IDisposable
 {
     /// <summary>"sqlite" or "postgresql", for logs.</summary>
     string Engine { get; }

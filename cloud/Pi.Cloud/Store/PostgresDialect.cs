@@ -54,4 +54,6 @@ internal sealed class PostgresDialect : ISqlDialect
         exception is PostgresException postgres ? $"{postgres.SqlState}: {postgres.MessageText}" : exception.GetType().Name;
 
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+
+    public void Dispose() => _dataSource.Dispose();
 }

@@ -25,7 +25,7 @@ internal sealed class SqliteDialect : ISqlDialect
             || string.Equals(builder.DataSource, ":memory:", StringComparison.Ordinal))
         {
             throw new ArgumentException(
-                "The SQLite store needs a database file (Data Source=path): in-memory databases are not supported, as every operation opens its own connection.",
+                "the SQLite store needs a database file (Data Source=path): in-memory databases are not supported, as every operation opens its own connection.",
                 nameof(connectionString));
         }
 
@@ -99,10 +99,15 @@ internal sealed class SqliteDialect : ISqlDialect
 
     public ValueTask DisposeAsync()
     {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose()
+    {
         // Pooled connections keep the file open (and its WAL un-checkpointed) until cleared.
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
-        return ValueTask.CompletedTask;
     }
 
     private void CreateFile()
