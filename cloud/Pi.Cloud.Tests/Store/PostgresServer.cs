@@ -47,9 +47,14 @@ public sealed class PostgresServer
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
     {
         var name = DatabasePrefix + Guid.NewGuid().ToString("N");
-        await using (var command = _admin.CreateCommand($"CREATE DATABASE \"{name}\""))
+        try
         {
+            await using var command = _admin.CreateCommand($"CREATE DATABASE \"{name}\"");
             await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (NpgsqlException exception)
+        {
+            throw new InvalidOperationException($"Could not create a test database on {Description}: {exception.Message}", exception);
         }
 
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
