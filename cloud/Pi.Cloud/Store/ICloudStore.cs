@@ -4,6 +4,8 @@ namespace Pi.Cloud.Store;
 /// Everything the cloud keeps. One interface, two engines: a SQLite file (the embedded default)
 /// and PostgreSQL (selected by connection string). Every method is one transaction: it either
 /// changes what it says or nothing. Timestamps are stored with millisecond precision (UTC).
+/// A change the stored data or the schema's rules refuse (a duplicate id, an unknown reference,
+/// an invalid value) throws <see cref="StoreConflictException"/> and writes nothing.
 /// </summary>
 public interface ICloudStore
 {
@@ -37,6 +39,8 @@ public interface ICloudStore
 
     /// <summary>
     /// Inserts or replaces factory records by MAC, all or none. Returns (inserted, updated).
+    /// A record with a MAC not in lower-case colon-separated form, an empty verification code or
+    /// an unknown source, or a batch naming one MAC twice, throws <see cref="StoreConflictException"/>.
     /// </summary>
     Task<(int Inserted, int Updated)> ImportFactoryRecordsAsync(IReadOnlyList<FactoryRecord> records, CancellationToken cancellationToken);
 
@@ -53,10 +57,13 @@ public interface ICloudStore
 
     /// <summary>
     /// Registers a gateway or re-registers a known one (same tid), in one transaction: the gateway
-    /// row is inserted or updated (a re-registration keeps RegisteredAt, ServiceExpiresAt and the
-    /// owner unless the caller changed them), every key pair it had is retired, and
-    /// <paramref name="keys"/> becomes its only active pair. When <paramref name="factoryRecord"/>
+    /// row is inserted or updated with <paramref name="gateway"/> as given (a re-registration keeps
+    /// RegisteredAt and ServiceExpiresAt when the caller passes the stored values; the owner binding
+    /// is never touched), every key pair it had is retired, and <paramref name="keys"/> becomes its
+    /// only active pair (stored as Active whatever its State). When <paramref name="factoryRecord"/>
     /// is given (trust on first registration), it is stored too, but never replaces an existing one.
+    /// A MAC registered under another tid, a key id the gateway already used, or a tid that is a
+    /// sub-device's did throws <see cref="StoreConflictException"/>.
     /// </summary>
     Task RegisterGatewayAsync(GatewayRecord gateway, KeyPairRecord keys, FactoryRecord? factoryRecord, CancellationToken cancellationToken);
 
@@ -66,7 +73,10 @@ public interface ICloudStore
     /// <summary>The device's key pairs that are active or pending (not retired), newest first.</summary>
     Task<IReadOnlyList<KeyPairRecord>> GetLiveKeyPairsAsync(string deviceId, CancellationToken cancellationToken);
 
-    /// <summary>Adds a pending key pair (a rotation in progress); an older pending pair is retired.</summary>
+    /// <summary>
+    /// Adds a pending key pair (a rotation in progress; stored as Pending whatever its State); an
+    /// older pending pair is retired.
+    /// </summary>
     Task AddPendingKeyPairAsync(KeyPairRecord keys, CancellationToken cancellationToken);
 
     /// <summary>
@@ -75,7 +85,7 @@ public interface ICloudStore
     /// </summary>
     Task<bool> PromoteKeyPairAsync(string deviceId, uint keyId, CancellationToken cancellationToken);
 
-    /// <summary>Records when a gateway was last heard from.</summary>
+    /// <summary>Records when a gateway was last heard from; an earlier time than the stored one is ignored.</summary>
     Task TouchGatewayAsync(string tid, DateTimeOffset seenAt, CancellationToken cancellationToken);
 
     // ---- bindings -------------------------------------------------------------------------------
@@ -83,7 +93,8 @@ public interface ICloudStore
     /// <summary>
     /// Makes <paramref name="userId"/> the owner of the device unless it has one. Safe under
     /// concurrency: of many simultaneous calls for one device exactly one sees
-    /// <see cref="BindOutcome.Bound"/>. Returns the owner afterwards.
+    /// <see cref="BindOutcome.Bound"/>. Returns the owner afterwards. When no gateway or live
+    /// (not Removing) sub-device has this id, or the user is unknown, throws <see cref="StoreConflictException"/>.
     /// </summary>
     Task<(BindOutcome Outcome, long OwnerUserId)> BindOwnerAsync(string deviceId, long userId, DateTimeOffset now, CancellationToken cancellationToken);
 
@@ -92,7 +103,8 @@ public interface ICloudStore
 
     /// <summary>
     /// Reset-unbind: removes every binding of the gateway and of its sub-devices, and deletes its
-    /// sub-devices with their keys (the gateway wipes them too). Returns the number of bindings removed.
+    /// sub-devices with their keys (the gateway wipes them too). The gateway row and its own key pairs
+    /// stay. Returns the number of bindings removed.
     /// </summary>
     Task<int> ResetUnbindAsync(string tid, CancellationToken cancellationToken);
 
@@ -101,7 +113,11 @@ public interface ICloudStore
 
     // ---- sub-devices ----------------------------------------------------------------------------
 
-    /// <summary>Adds a sub-device under a gateway with its first key pair, bound to the owner.</summary>
+    /// <summary>
+    /// Adds a sub-device under a gateway (in the state given, normally Added) with its first key pair
+    /// (stored as Active), bound to the owner. A did already in use (also as a tid), an unknown
+    /// gateway or an unknown owner throws <see cref="StoreConflictException"/>.
+    /// </summary>
     Task AddSubDeviceAsync(SubDeviceRecord subDevice, KeyPairRecord keys, long ownerUserId, CancellationToken cancellationToken);
 
     /// <summary>The sub-device with this did, if any.</summary>
