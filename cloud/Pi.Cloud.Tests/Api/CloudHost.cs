@@ -19,6 +19,7 @@ namespace Pi.Cloud.Tests.Api;
 public sealed class CloudHost : IAsyncDisposable
 {
     private readonly bool _keepData;
+    private string? _postgresDatabase;
 
     private CloudHost(WebApplication app, string dataDirectory, FakeTimeProvider? time, bool keepData)
     {
@@ -95,7 +96,7 @@ public sealed class CloudHost : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new CloudHost(app, dataDirectory, time, keepData);
+        return new CloudHost(app, dataDirectory, time, keepData) { _postgresDatabase = all.GetValueOrDefault("Cloud:Store:ConnectionString") };
     }
 
     /// <summary>An HTTP client that trusts only this host's certificate.</summary>
@@ -124,6 +125,10 @@ public sealed class CloudHost : IAsyncDisposable
     {
         await App.StopAsync();
         await App.DisposeAsync();
+        if (_postgresDatabase is not null)
+        {
+            await PostgresServer.Shared.DropDatabaseAsync(_postgresDatabase);
+        }
         if (_keepData)
         {
             return;
