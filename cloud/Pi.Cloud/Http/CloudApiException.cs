@@ -16,6 +16,14 @@ public sealed class CloudApiException : Exception
         Code = code;
     }
 
+    /// <summary>An error answered with <paramref name="status"/> instead of the code's usual status (a 409 for a taken email).</summary>
+    public CloudApiException(ProtocolErrorCode code, string detail, int status)
+        : base(detail)
+    {
+        Code = code;
+        Status = status;
+    }
+
     /// <summary>An error with a stable code, a detail for the client and its cause (kept for the log only).</summary>
     public CloudApiException(ProtocolErrorCode code, string detail, Exception innerException)
         : base(detail, innerException)
@@ -43,4 +51,10 @@ public sealed class CloudApiException : Exception
 
     /// <summary>The stable error code.</summary>
     public ProtocolErrorCode Code { get; }
+
+    /// <summary>The HTTP status, when it differs from the code's usual one.</summary>
+    public int? Status { get; }
+
+    /// <summary>When the client may try again (sent as <c>Retry-After</c>).</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

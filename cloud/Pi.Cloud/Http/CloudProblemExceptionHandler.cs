@@ -25,6 +25,10 @@ internal sealed partial class CloudProblemExceptionHandler(ILogger<CloudProblemE
         {
             LogAnswered(logger, httpContext.Request.Method, httpContext.Request.Path, status);
         }
+        if (exception is CloudApiException { RetryAfter: { } retry })
+        {
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         httpContext.Response.StatusCode = status;
         await TypedResults.Problem(details).ExecuteAsync(httpContext).ConfigureAwait(false);
         return true;
@@ -33,7 +37,7 @@ internal sealed partial class CloudProblemExceptionHandler(ILogger<CloudProblemE
     /// <summary>The problem an exception is answered with. Only texts written for clients are copied into it.</summary>
     internal static ProblemDetails ToProblem(Exception exception) => exception switch
     {
-        CloudApiException api => Problems.Details(api.Code, api.Message),
+        CloudApiException api => Problems.Details(api.Code, api.Message, api.Status),
         ProtocolException protocol => Problems.Details(protocol.Code, ReasonOf(protocol)),
         BadHttpRequestException bad => FromBadRequest(bad),
         _ => Problems.Details(ProtocolErrorCode.Internal, "The server failed; the error is in its log."),

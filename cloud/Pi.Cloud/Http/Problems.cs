@@ -97,4 +97,13 @@ public static class Problems
     /// <summary>An endpoint result answering with the problem details of an error.</summary>
     public static ProblemHttpResult Result(ProtocolErrorCode code, string? detail = null) =>
         TypedResults.Problem(Details(code, detail));
+
+    /// <summary>Writes the problem details of an error to a response (for code outside endpoints, such as authentication).</summary>
+    public static Task WriteAsync(HttpContext context, ProtocolErrorCode code, string? detail = null, int? status = null)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var details = Details(code, detail, status);
+        context.Response.StatusCode = details.Status ?? StatusOf(code);
+        return TypedResults.Problem(details).ExecuteAsync(context);
+    }
 }
