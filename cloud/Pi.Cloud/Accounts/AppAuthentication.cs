@@ -16,7 +16,7 @@ namespace Pi.Cloud.Accounts;
 public sealed class AppAuthenticationHandler : AuthenticationHandler<AuthenticationSchemeOptions>
 {
     /// <summary>The scheme name.</summary>
-    public const string Scheme = "Bearer";
+    public const string SchemeName = "Bearer";
 
     private const string CallerItem = "pi.caller";
 
@@ -47,8 +47,8 @@ public sealed class AppAuthenticationHandler : AuthenticationHandler<Authenticat
             return AuthenticateResult.Fail("unknown or expired token");
         }
         Context.Items[CallerItem] = caller;
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture))], Scheme);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme));
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.NameIdentifier, caller.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture))], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     /// <inheritdoc />

@@ -89,8 +89,8 @@ public static class CloudApp
         services.AddSingleton<GatewayCommands>();
         services.AddHostedService<SessionSweeper>();
 
-        services.AddAuthentication(AppAuthenticationHandler.Scheme)
-            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AppAuthenticationHandler>(AppAuthenticationHandler.Scheme, null);
+        services.AddAuthentication(AppAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AppAuthenticationHandler>(AppAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         services.AddOpenApi();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, CloudJsonContext.Default));
