@@ -320,7 +320,6 @@ public static class FactoryRecordImport
 
     private static int LineOfFirstInvalidUtf8(ReadOnlySpan<byte> bytes)
     {
-        var valid = bytes;
         var length = 0;
         while (length < bytes.Length)
         {
@@ -331,6 +330,6 @@ public static class FactoryRecordImport
             }
             length += consumed;
         }
-        return valid[..length].Count((byte)'\n') + 1;
+        return bytes[..length].Count((byte)'\n') + 1;
     }
 }
