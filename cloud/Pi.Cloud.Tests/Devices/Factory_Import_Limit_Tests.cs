@@ -89,6 +89,19 @@ public sealed class Factory_Import_Limit_Tests
             FactoryRecordImport.ReadAsync(stream, FactoryImportFormat.Csv, FactoryImportSamples.Clock(), null, cancelled.Token));
     }
 
+    [Theory]
+    [InlineData(-1, 10)]
+    [InlineData(10, -1)]
+    [InlineData(10, int.MaxValue)]
+    public async Task Refuses_limits_it_cannot_honour(int maxRecords, int maxBytes)
+    {
+        var limits = new FactoryImportLimits(maxRecords, maxBytes);
+        await using var stream = new MemoryStream();
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => FactoryRecordImport.Parse(Array.Empty<byte>(), FactoryImportFormat.Csv, FactoryImportSamples.Clock(), limits));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => FactoryRecordImport.ReadAsync(stream, FactoryImportFormat.Csv, FactoryImportSamples.Clock(), limits, CancellationToken.None));
+    }
+
     [Fact]
     public void Lists_at_most_100_errors_and_says_there_were_more()
     {

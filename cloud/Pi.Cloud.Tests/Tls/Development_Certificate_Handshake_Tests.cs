@@ -3,7 +3,10 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
+using Pi.Cloud.Tests.Support;
 using Pi.Cloud.Tls;
 
 namespace Pi.Cloud.Tests.Tls;
@@ -47,6 +50,23 @@ public sealed class Development_Certificate_Handshake_Tests : IDisposable
         var (accepted, _) = await HandshakeAsync(certificate, new byte[32]);
 
         Assert.False(accepted);
+    }
+
+    [Fact]
+    public async Task Kestrel_serves_https_with_it()
+    {
+        using var certificate = DevelopmentCertificate.LoadOrCreate(_data.Path, null, null, TimeProvider.System, NullLogger.Instance);
+        var pinned = certificate.GetCertHash(HashAlgorithmName.SHA256);
+        await using var host = await LoopbackWebApplication.StartAsync(
+            builder => builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(certificate))),
+            app => app.MapGet("/", () => "over tls"));
+        using var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+            presented is not null && CryptographicOperations.FixedTimeEquals(presented.GetCertHash(HashAlgorithmName.SHA256), pinned);
+        using var client = new HttpClient(handler) { BaseAddress = host.Client.BaseAddress };
+
+        Assert.Equal("https", client.BaseAddress!.Scheme);
+        Assert.Equal("over tls", await client.GetStringAsync(new Uri("/", UriKind.Relative)));
     }
 
     private static async Task<(bool Accepted, int Echoed)> HandshakeAsync(X509Certificate2 certificate, byte[] pinnedSha256)

@@ -24,6 +24,14 @@ public sealed record FactoryImportLimits(int MaxRecords = FactoryRecordImport.De
 {
     /// <summary>100,000 records in at most 16 MiB.</summary>
     public static FactoryImportLimits Default { get; } = new();
+
+    /// <summary>Throws when a limit is negative, or too large for one in-memory buffer.</summary>
+    internal void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxRecords);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(MaxBytes, Array.MaxLength);
+    }
 }
 
 /// <summary>
@@ -57,6 +65,7 @@ public static class FactoryRecordImport
     {
         ArgumentNullException.ThrowIfNull(time);
         limits ??= FactoryImportLimits.Default;
+        limits.Validate();
         if (content.Length > limits.MaxBytes)
         {
             throw new FactoryImportException($"the input is larger than {limits.MaxBytes} bytes");
@@ -91,7 +100,9 @@ public static class FactoryRecordImport
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(time);
         limits ??= FactoryImportLimits.Default;
+        limits.Validate();
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         try
         {
@@ -309,7 +320,6 @@ public static class FactoryRecordImport
 
     private static int LineOfFirstInvalidUtf8(ReadOnlySpan<byte> bytes)
     {
-        var valid = bytes;
         var length = 0;
         while (length < bytes.Length)
         {
@@ -320,6 +330,6 @@ public static class FactoryRecordImport
             }
             length += consumed;
         }
-        return valid[..length].Count((byte)'\n') + 1;
+        return bytes[..length].Count((byte)'\n') + 1;
     }
 }
