@@ -121,15 +121,7 @@ public sealed class TestGateway : IAsyncDisposable
                 args.Certificate is not null && args.Certificate.GetCertHash(HashAlgorithmName.SHA256).AsSpan().SequenceEqual(_host.CertificateHash)))
             .WithTimeout(TimeSpan.FromSeconds(10))
             .Build();
-        MqttClientConnectResult result;
-        try
-        {
-            result = await _mqtt.ConnectAsync(options);
-        }
-        catch (MQTTnet.Adapter.MqttConnectingFailedException e)
-        {
-            return e.ResultCode;
-        }
+        var result = await _mqtt.ConnectAsync(options);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
             return result.ResultCode;

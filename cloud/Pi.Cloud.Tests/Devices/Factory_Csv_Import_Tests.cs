@@ -16,9 +16,9 @@ public sealed class Factory_Csv_Import_Tests
 
         Assert.Collection(
             records,
-            r => Assert.Equal(new Store.FactoryRecord("aa:bb:cc:dd:ee:f0", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "SN-0001", "code-one", "import", FactoryImportSamples.Now), r),
-            r => Assert.Equal(new Store.FactoryRecord("aa:bb:cc:dd:ee:f2", "3f2504e0-4f89-11d3-9a0c-0305e82c3302", "SN-0002", "code-two", "import", FactoryImportSamples.Now), r),
-            r => Assert.Equal(new Store.FactoryRecord("aa:bb:cc:dd:ee:f4", null, null, "code-three", "import", FactoryImportSamples.Now), r));
+            r => Assert.Equal(new Pi.Cloud.Store.FactoryRecord("aa:bb:cc:dd:ee:f0", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "SN-0001", "code-one", "import", FactoryImportSamples.Now), r),
+            r => Assert.Equal(new Pi.Cloud.Store.FactoryRecord("aa:bb:cc:dd:ee:f2", "3f2504e0-4f89-11d3-9a0c-0305e82c3302", "SN-0002", "code-two", "import", FactoryImportSamples.Now), r),
+            r => Assert.Equal(new Pi.Cloud.Store.FactoryRecord("aa:bb:cc:dd:ee:f4", null, null, "code-three", "import", FactoryImportSamples.Now), r));
     }
 
     [Fact]

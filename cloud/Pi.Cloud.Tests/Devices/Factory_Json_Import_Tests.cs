@@ -17,8 +17,8 @@ public sealed class Factory_Json_Import_Tests
 
         Assert.Collection(
             records,
-            r => Assert.Equal(new Store.FactoryRecord("aa:bb:cc:dd:ee:f0", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "SN-1", "one", "import", FactoryImportSamples.Now), r),
-            r => Assert.Equal(new Store.FactoryRecord("aa:bb:cc:dd:ee:f2", null, null, "two", "import", FactoryImportSamples.Now), r));
+            r => Assert.Equal(new Pi.Cloud.Store.FactoryRecord("aa:bb:cc:dd:ee:f0", "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "SN-1", "one", "import", FactoryImportSamples.Now), r),
+            r => Assert.Equal(new Pi.Cloud.Store.FactoryRecord("aa:bb:cc:dd:ee:f2", null, null, "two", "import", FactoryImportSamples.Now), r));
     }
 
     [Fact]

@@ -129,7 +129,7 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
             args.ReasonCode = MqttConnectReasonCode.ClientIdentifierNotValid;
             return Task.CompletedTask;
         }
-        args.SessionItems[EndpointItem] = args.Endpoint;
+        args.SessionItems[EndpointItem] = args.RemoteEndPoint?.ToString() ?? string.Empty;
         args.ReasonCode = MqttConnectReasonCode.Success;
         return Task.CompletedTask;
     }
@@ -185,7 +185,7 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs args)
     {
         var tid = args.ClientId;
-        if (tid is null || !_down.TryGetValue(tid, out var entry) || !string.Equals(entry.Endpoint, args.Endpoint, StringComparison.Ordinal))
+        if (tid is null || !_down.TryGetValue(tid, out var entry) || !string.Equals(entry.Endpoint, args.RemoteEndPoint?.ToString() ?? string.Empty, StringComparison.Ordinal))
         {
             return; // not subscribed, or a newer connection of the same gateway already took over
         }

@@ -113,7 +113,7 @@ public sealed partial class GatewayService
     }
 
     /// <summary>Binds (tid, hash): the caller becomes the owner unless someone else is.</summary>
-    public async Task<BindResponse> BindAsync(AppCaller caller, string tid, BindRequest request, CancellationToken cancellationToken)
+    public async Task<BindResponse> BindOwnerAsync(AppCaller caller, string tid, BindRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         ArgumentNullException.ThrowIfNull(request);
@@ -131,7 +131,7 @@ public sealed partial class GatewayService
         {
             throw new CloudApiException(ProtocolErrorCode.AlreadyBound, "the gateway is bound to another user; reset it to unbind");
         }
-        LogBound(_logger, tid, caller.UserId, outcome.ToString());
+        LogBound(_logger, tid, caller.UserId, outcome);
         return new BindResponse(tid, true, outcome == BindOutcome.AlreadyOwner);
     }
 
@@ -237,7 +237,7 @@ public sealed partial class GatewayService
     private static partial void LogRegistered(ILogger logger, string tid, long userId, bool again);
 
     [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "Gateway {Tid} bound to user {UserId}: {Outcome}")]
-    private static partial void LogBound(ILogger logger, string tid, long userId, string outcome);
+    private static partial void LogBound(ILogger logger, string tid, long userId, BindOutcome outcome);
 }
 
 /// <summary>What the APP reported about a gateway's product and firmware.</summary>

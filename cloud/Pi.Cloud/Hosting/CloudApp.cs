@@ -34,11 +34,15 @@ public static class CloudApp
         configure?.Invoke(builder);
         builder.AddCloudOptions();
         builder.AddCloudOperations();
+        builder.Services.AddCloudProblems();
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
         builder.Services.AddCloudStore();
         builder.Services.AddCloudServices();
         builder.AddCloudEndpoints();
 
         var app = builder.Build();
+        var sessions = app.Services.GetRequiredService<SessionRegistry>();
+        app.Services.GetRequiredService<CloudMetrics>().SessionsOnline = () => sessions.Count;
         app.UseCloudProblems();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -55,12 +59,8 @@ public static class CloudApp
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddOptions<CloudOptions>()
             .Bind(builder.Configuration.GetSection(CloudOptions.Section))
-            .ValidateDataAnnotations()
-            .Validate(o => o.Mqtt.Mode != BrokerMode.External || !string.IsNullOrEmpty(o.Mqtt.External.Url), "Cloud:Mqtt:External:Url is required when Cloud:Mqtt:Mode is External")
-            .Validate(o => IPAddress.TryParse(o.Http.Address, out _), "Cloud:Http:Address must be an IP address")
-            .Validate(o => IPAddress.TryParse(o.Mqtt.Address, out _), "Cloud:Mqtt:Address must be an IP address")
-            .Validate(o => o.Mqtt.Mode == BrokerMode.External || o.Http.Port == 0 || o.Http.Port != o.Mqtt.Port || o.Http.Address != o.Mqtt.Address, "Cloud:Http:Port and Cloud:Mqtt:Port must differ")
             .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }
@@ -115,7 +115,7 @@ public static class CloudApp
         }
         else
         {
-            builder.Services.AddExternalGatewayBroker();
+            throw new NotSupportedException("MERGE-PENDING: external broker");
         }
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>

@@ -47,7 +47,7 @@ public static class AppApi
             .WithName("GetGateway");
 
         authed.MapPost("/gateways/{tid}/bind", async (string tid, BindRequest body, HttpContext context, GatewayService gateways, CancellationToken ct) =>
-            Results.Ok(await gateways.BindAsync(AppAuthenticationHandler.CallerOf(context), tid, body, ct)))
+            Results.Ok(await gateways.BindOwnerAsync(AppAuthenticationHandler.CallerOf(context), tid, body, ct)))
             .WithName("BindGateway").WithSummary("Bind (tid, hash): become the owner unless someone else is");
 
         authed.MapPost("/gateways/{tid}/subdevices", async (string tid, AddSubDeviceRequest? body, HttpContext context, SubDeviceService subDevices, CancellationToken ct) =>

@@ -105,7 +105,7 @@ public static class GatewayApi
         return buffer.ToArray();
     }
 
-    private static IResult Refusal(HttpContext context, LoginOutcome outcome)
+    private static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Refusal(HttpContext context, LoginOutcome outcome)
     {
         if (outcome.RetryAfter is { } retry)
         {

@@ -154,11 +154,11 @@ public sealed partial class SessionChannel : IGatewayTraffic
                 _subDevices.InvalidateGateway(tid);
                 LogResetUnbind(_logger, tid, removed);
                 await TrySendAsync(session, new ResetUnbindResult(reset.Txn, removed), null, ct).ConfigureAwait(false);
-                await _terminator.EndAsync(session, "reset-unbind", ct).ConfigureAwait(false);
+                await _terminator.EndAsync(session, "reset-unbind", ct, graceful: true).ConfigureAwait(false);
                 break;
             case Logout logout:
                 await TrySendAsync(session, new Ack(logout.Txn), null, ct).ConfigureAwait(false);
-                await _terminator.EndAsync(session, "logout", ct).ConfigureAwait(false);
+                await _terminator.EndAsync(session, "logout", ct, graceful: true).ConfigureAwait(false);
                 break;
             default:
                 Refuse(tid, "unexpected_message");
@@ -215,7 +215,7 @@ public sealed partial class SessionChannel : IGatewayTraffic
             case (PendingKind.Command, SessionResponse or SessionError):
                 break;
             case (_, SessionError error):
-                LogGatewayError(_logger, session.Tid, pending.Kind.ToString(), ProtocolErrors.Name(error.Code));
+                LogGatewayError(_logger, session.Tid, pending.Kind, error.Code);
                 break;
             default:
                 Refuse(session.Tid, "unexpected_message");
@@ -237,7 +237,7 @@ public sealed partial class SessionChannel : IGatewayTraffic
         catch (ProtocolException e)
         {
             // The session ended in between (logout, newer login): nothing more goes out under it.
-            LogNotDelivered(_logger, session.Tid, ProtocolErrors.Name(e.Code));
+            LogNotSent(_logger, session.Tid, e.Code);
         }
     }
 
@@ -281,7 +281,10 @@ public sealed partial class SessionChannel : IGatewayTraffic
     private static partial void LogKeyRotated(ILogger logger, string tid, uint keyId, bool promoted);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Gateway {Tid} answered {Kind} with error {Code}")]
-    private static partial void LogGatewayError(ILogger logger, string tid, string kind, string code);
+    private static partial void LogGatewayError(ILogger logger, string tid, PendingKind kind, ProtocolErrorCode code);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Debug, Message = "Not sent to {Tid}: {Code}")]
+    private static partial void LogNotSent(ILogger logger, string tid, ProtocolErrorCode code);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "Not delivered to {Tid}: {What}")]
     private static partial void LogNotDelivered(ILogger logger, string tid, string what);

@@ -26,8 +26,19 @@ public sealed partial class SessionTerminator
         _logger = logger;
     }
 
-    /// <summary>Ends <paramref name="session"/> (logout, reset-unbind, expiry). Idempotent.</summary>
-    public async Task EndAsync(GatewaySession session, string reason, CancellationToken cancellationToken)
+    /// <summary>
+    /// How long a gateway that logged out or was reset keeps its connection, so that the answer
+    /// (ack, resetUnbindResult) and the acknowledgement of its own publish still reach it. Its key
+    /// is refused from the first moment.
+    /// </summary>
+    public static readonly TimeSpan DisconnectGrace = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Ends <paramref name="session"/> (logout, reset-unbind, expiry) at once; the broker
+    /// connection is closed at once, or after <see cref="DisconnectGrace"/> when
+    /// <paramref name="graceful"/>. Idempotent.
+    /// </summary>
+    public async Task EndAsync(GatewaySession session, string reason, CancellationToken cancellationToken, bool graceful = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         var ended = _sessions.End(session);
@@ -41,8 +52,32 @@ public sealed partial class SessionTerminator
         {
             LogEnded(_logger, session.Tid, session.KeyId, reason);
         }
+        if (graceful)
+        {
+            _ = EvictLaterAsync(session.Tid);
+            return;
+        }
         await _down.Broker.EvictAsync(session.Tid, cancellationToken).ConfigureAwait(false);
     }
+
+    private async Task EvictLaterAsync(string tid)
+    {
+        try
+        {
+            await Task.Delay(DisconnectGrace, _time).ConfigureAwait(false);
+            if (_sessions.Find(tid) is null)
+            {
+                await _down.Broker.EvictAsync(tid, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogEvictFailed(_logger, tid, e);
+        }
+    }
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Warning, Message = "Disconnecting {Tid} failed")]
+    private static partial void LogEvictFailed(ILogger logger, string tid, Exception exception);
 
     /// <summary>Ends every expired session.</summary>
     public async Task EndExpiredAsync(CancellationToken cancellationToken)
