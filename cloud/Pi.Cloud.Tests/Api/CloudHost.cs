@@ -115,6 +115,15 @@ public sealed class CloudHost : IAsyncDisposable
         var client = CreateClient();
         const string password = "correct horse battery";
         (await client.PostAsJsonAsync("/api/accounts", new { email, password })).EnsureSuccessStatusCode();
+        client.Dispose();
+        return await LogInAsync(email);
+    }
+
+    /// <summary>Logs an existing test user in (a new token and nonce).</summary>
+    public async Task<AppUser> LogInAsync(string email)
+    {
+        const string password = "correct horse battery";
+        var client = CreateClient();
         var login = await (await client.PostAsJsonAsync("/api/sessions", new { email, password })).EnsureSuccessStatusCode()
             .Content.ReadFromJsonAsync<AppLoginResponse>();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login!.Token);

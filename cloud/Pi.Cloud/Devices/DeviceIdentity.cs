@@ -8,6 +8,17 @@ namespace Pi.Cloud.Devices;
 /// <summary>Checks and normalizes device identifiers that arrive in API requests, and makes new ones.</summary>
 public static class DeviceIdentity
 {
+    /// <summary>Now, to the millisecond: the store keeps milliseconds, so what the API answers equals what it stored.</summary>
+    public static DateTimeOffset Now(TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        return Truncate(time.GetUtcNow());
+    }
+
+    /// <summary>A time truncated to the millisecond.</summary>
+    public static DateTimeOffset Truncate(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+
     /// <summary>A new random tid.</summary>
     public static string NewTid() => "gw-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
 

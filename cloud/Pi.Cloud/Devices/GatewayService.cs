@@ -66,7 +66,7 @@ public sealed partial class GatewayService
         var hash = DeviceIdentity.Hash(request.Hash);
         var product = DeviceIdentity.OptionalText(request.Product, "product");
         var firmware = DeviceIdentity.OptionalText(request.Firmware, "firmware", 32);
-        var now = _time.GetUtcNow();
+        var now = DeviceIdentity.Now(_time);
         var options = _options.Value;
 
         var factory = await _store.FindFactoryRecordAsync(mac, cancellationToken).ConfigureAwait(false);
@@ -185,6 +185,7 @@ public sealed partial class GatewayService
             local = SymmetricKey.Generate().Bytes.ToArray();
         }
         while (access.AsSpan().SequenceEqual(local));
+        now = DeviceIdentity.Truncate(now);
         return new KeyPairRecord(deviceId, keyId, access, local, now, now.AddDays(_options.Value.Keys.KeyValidityDays), state);
     }
 

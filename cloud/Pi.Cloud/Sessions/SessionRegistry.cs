@@ -63,12 +63,8 @@ public sealed class SessionRegistry : IGatewaySessionAuthority, IDisposable
         {
             return null;
         }
-        if (!session.IsLive(_time.GetUtcNow()))
-        {
-            End(session);
-            return null;
-        }
-        return session;
+        // An expired session stays listed until the sweeper ends it and disconnects its gateway.
+        return session.IsLive(_time.GetUtcNow()) ? session : null;
     }
 
     /// <summary>Ends <paramref name="session"/> if it is still the gateway's session. True when it ended now.</summary>
