@@ -145,6 +145,24 @@ public class Gateway_Login_Tests
     }
 
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task Failed_logins_are_throttled_per_source_address_across_tids(string store)
+    {
+        await using var host = await CloudHost.StartAsync(store, new Dictionary<string, string?> { ["Cloud:Login:MaxFailures"] = "4" });
+        var user = await host.NewUserAsync();
+        var registration = await user.RegisterAsync(AppUser.NewDevice());
+        for (var i = 0; i < 4; i++)
+        {
+            await using var guess = new TestGateway(host, registration with { Tid = $"gw-guess-{i}" });
+            Assert.Equal(401, (await Assert.ThrowsAsync<LoginRefusedException>(guess.LoginAsync)).Status);
+        }
+
+        // this address is now refused for every tid, before any work is done
+        await using var gateway = new TestGateway(host, registration);
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(gateway.GetChallengeAsync);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
     public async Task Logout_invalidates_the_sessionkey_at_once(string store)
     {
         await using var host = await CloudHost.StartAsync(store);

@@ -34,6 +34,7 @@ public class Session_Channel_Tests
         await b.LoginAsync();
         await a.ConnectAsync();
         await b.ConnectAsync();
+        using var metrics = new MetricsProbe(host);
 
         var foreignPublish = await a.PublishRawAsync(Topics.GatewayUp(b.Tid), a.Seal(new SessionRequest("x-1", "heartbeat")));
         Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, foreignPublish.ReasonCode);
@@ -42,6 +43,8 @@ public class Session_Channel_Tests
 
         var subscribe = await a.Mqtt.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.GatewayDown(b.Tid)).WithTopicFilter("#").Build());
         Assert.All(subscribe.Items, item => Assert.Equal(MqttClientSubscribeResultCode.NotAuthorized, item.ResultCode));
+        await metrics.WaitForAsync("foreign_publish", 2);
+        await metrics.WaitForAsync("foreign_subscribe", 2);
 
         // b never saw anything, and both keep working
         await b.SendAsync(new SessionRequest("b-1", "heartbeat"));
