@@ -57,7 +57,7 @@ public sealed class CloudHost : IAsyncDisposable
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     /// <summary>Starts a host on the given store ("sqlite" or "postgres").</summary>
-    public static async Task<CloudHost> StartAsync(string store, IDictionary<string, string?>? settings = null, FakeTimeProvider? time = null, bool keepData = false)
+    public static async Task<CloudHost> StartAsync(string store, IDictionary<string, string?>? settings = null, FakeTimeProvider? time = null, bool keepData = false, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = settings?.TryGetValue("Cloud:DataDirectory", out var given) == true && given is not null
             ? given
@@ -86,6 +86,7 @@ public sealed class CloudHost : IAsyncDisposable
             {
                 builder.Services.AddSingleton<TimeProvider>(time);
             }
+            configure?.Invoke(builder);
         });
         try
         {
