@@ -53,6 +53,7 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
     private Task? _loop;
     private long _ignoredMessages;
     private long _connections;
+    private int _closing;
     private int _disposed;
 
     public ExternalGatewayBroker(IOptions<CloudOptions> options, IGatewayTraffic traffic, TimeProvider timeProvider, ILogger<ExternalGatewayBroker> logger)
@@ -93,6 +94,9 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
 
     /// <summary>Messages that were neither traffic, presence nor a control answer (wrong topic, payload or replay).</summary>
     internal long IgnoredMessages => Interlocked.Read(ref _ignoredMessages);
+
+    /// <summary>The availability this worker watches says the gateway is offline (or it was evicted).</summary>
+    internal bool IsKnownOffline(string tid) => _knownOffline.ContainsKey(tid);
 
     /// <summary>How many times the worker got connected and subscribed.</summary>
     internal long Connections => Interlocked.Read(ref _connections);
@@ -255,6 +259,8 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
         {
             var lost = NewSignal();
             Volatile.Write(ref _connectionLost, lost);
+            // The event of a disconnect we asked for may come late; it is not news once we retry.
+            Volatile.Write(ref _closing, 0);
             try
             {
                 var result = await _client.ConnectAsync(clientOptions, stopping).ConfigureAwait(false);
@@ -408,7 +414,7 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
     {
         ClearReady();
         Volatile.Read(ref _connectionLost).TrySetResult();
-        if (e.ClientWasConnected)
+        if (e.ClientWasConnected && Volatile.Read(ref _closing) == 0)
         {
             LogConnectionLost(_logger, e.Reason, e.ReasonString, e.Exception?.Message);
         }
@@ -432,6 +438,8 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
         {
             throw new DynamicSecurityException("The connection to the broker failed while sending a dynamic-security command.", exception);
         }
+        // Mosquitto acknowledges $CONTROL publishes even without the plugin (that case ends in the
+        // answer timeout); a broker that routes $CONTROL like any topic says 0x10 instead.
         if (result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
         {
             throw new DynamicSecurityException(
@@ -475,6 +483,7 @@ public sealed partial class ExternalGatewayBroker : IGatewayBroker, IHostedServi
             return;
         }
         using var timeout = new CancellationTokenSource(DisconnectTimeout, _timeProvider);
+        Volatile.Write(ref _closing, 1);
         try
         {
             var options = new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build();

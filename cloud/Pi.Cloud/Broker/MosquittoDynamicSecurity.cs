@@ -195,8 +195,9 @@ internal sealed class MosquittoDynamicSecurity
         {
             throw new TimeoutException(
                 $"No answer from the broker's dynamic-security plugin to '{operation}' of gateway {tid} within "
-                + $"{_timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s. Is the cloud connected to the broker, "
-                + $"and may its user publish to {ControlTopic} and subscribe to {ResponseTopic}? (docs/broker.md)");
+                + $"{_timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s. Is the cloud connected to the broker, does the broker "
+                + $"load mosquitto_dynamic_security.so, and may the cloud's user publish to {ControlTopic} and receive {ResponseTopic} "
+                + "(publishClientReceive)? See docs/broker.md.");
         }
         finally
         {
