@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Pi.Cloud.Options;
 
@@ -30,23 +31,31 @@ public sealed class MosquittoServer : IAsyncLifetime
     private static readonly string[] ProgramDirectories = ["/usr/sbin", "/usr/local/sbin", "/usr/bin", "/usr/local/bin", "/opt/homebrew/sbin"];
 
     private readonly bool _dynamicSecurity;
+    private readonly bool _tls;
     private readonly ConcurrentQueue<string> _log = new();
     private string? _directory;
     private Process? _process;
 
     /// <summary>A broker with the dynamic-security plugin (what the cloud expects).</summary>
     public MosquittoServer()
-        : this(dynamicSecurity: true)
+        : this(dynamicSecurity: true, tls: false)
     {
     }
 
-    private MosquittoServer(bool dynamicSecurity)
+    private MosquittoServer(bool dynamicSecurity, bool tls)
     {
         _dynamicSecurity = dynamicSecurity;
+        _tls = tls;
     }
 
     /// <summary>No plugin, anonymous clients allowed: a broker the cloud cannot manage (not yet started).</summary>
-    public static MosquittoServer WithoutDynamicSecurity() => new(dynamicSecurity: false);
+    public static MosquittoServer WithoutDynamicSecurity() => new(dynamicSecurity: false, tls: false);
+
+    /// <summary>
+    /// Also a TLS listener (<see cref="TlsUrl"/>) with a self-signed certificate for 127.0.0.1 that
+    /// no machine trusts (not yet started).
+    /// </summary>
+    public static MosquittoServer WithTls() => new(dynamicSecurity: true, tls: true);
 
     public string AdminPassword { get; } = NewSecret();
 
@@ -56,6 +65,11 @@ public sealed class MosquittoServer : IAsyncLifetime
     public int Port { get; private set; }
 
     public string Url => $"mqtt://127.0.0.1:{Port}";
+
+    /// <summary>With <see cref="WithTls"/>: the TLS listener's port.</summary>
+    public int TlsPort { get; private set; }
+
+    public string TlsUrl => $"mqtts://127.0.0.1:{TlsPort}";
 
     /// <summary>The PID of the running broker, or null while stopped.</summary>
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
@@ -101,9 +115,14 @@ public sealed class MosquittoServer : IAsyncLifetime
         {
             await RunCtrlAsync(["dynsec", "init", DynsecFile, AdminUsername, AdminPassword]);
         }
+        if (_tls)
+        {
+            WriteSelfSignedCertificate();
+        }
         for (var attempt = 1; ; attempt++)
         {
             Port = FreePort();
+            TlsPort = _tls ? FreePort() : 0;
             WriteConfig();
             var started = await LaunchAsync(mosquitto);
             if (started)
@@ -179,6 +198,12 @@ public sealed class MosquittoServer : IAsyncLifetime
         {
             config.AppendLine($"plugin {FindDynamicSecurityPlugin()}")
                 .AppendLine($"plugin_opt_config_file {DynsecFile}");
+        }
+        if (_tls)
+        {
+            config.AppendLine($"listener {TlsPort} 127.0.0.1")
+                .AppendLine($"certfile {Path.Combine(_directory!, "cert.pem")}")
+                .AppendLine($"keyfile {Path.Combine(_directory!, "key.pem")}");
         }
         File.WriteAllText(Path.Combine(_directory!, "mosquitto.conf"), config.ToString());
     }
@@ -325,6 +350,20 @@ public sealed class MosquittoServer : IAsyncLifetime
         return candidates.FirstOrDefault(System.IO.File.Exists)
             ?? throw new InvalidOperationException(
                 $"{File} was not found under /usr/lib, /usr/local/lib or /usr/lib64. It comes with Mosquitto 2: run `bash .ci/run` or `sudo apt-get install mosquitto`.");
+    }
+
+    private void WriteSelfSignedCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=pi-test-mosquitto", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        names.AddDnsName("localhost");
+        request.CertificateExtensions.Add(names.Build());
+        var now = DateTimeOffset.UtcNow;
+        using var certificate = request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
+        File.WriteAllText(Path.Combine(_directory!, "cert.pem"), certificate.ExportCertificatePem());
+        File.WriteAllText(Path.Combine(_directory!, "key.pem"), key.ExportPkcs8PrivateKeyPem());
     }
 
     private static int FreePort()
