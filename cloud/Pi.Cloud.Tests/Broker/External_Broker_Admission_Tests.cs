@@ -126,17 +126,6 @@ public sealed class External_Broker_Admission_Tests(MosquittoServer server) : IC
     }
 
     [Fact]
-    public async Task The_cloud_never_touches_its_own_broker_user()
-    {
-        var traffic = new RecordingGatewayTraffic();
-        await using var worker = await TestCloud.StartWorkerAsync(server, traffic);
-
-        await Assert.ThrowsAsync<ArgumentException>(() => worker.AdmitAsync(MosquittoServer.CloudUsername, Waits.NewToken(), CancellationToken.None));
-        await Assert.ThrowsAsync<ArgumentException>(() => worker.EvictAsync(MosquittoServer.CloudUsername, CancellationToken.None));
-        Assert.True(worker.IsConnected);
-    }
-
-    [Fact]
     public async Task A_tid_that_is_not_an_identifier_is_refused_before_reaching_the_broker()
     {
         var traffic = new RecordingGatewayTraffic();

@@ -46,6 +46,17 @@ public sealed class External_Broker_Options_Tests
     }
 
     [Fact]
+    public async Task The_cloud_never_touches_its_own_broker_user_even_when_it_looks_like_a_tid()
+    {
+        var options = new CloudOptions();
+        options.Mqtt.External.Username = "cloud-1";
+        await using var worker = TestCloud.CreateWorker(options, new RecordingGatewayTraffic());
+
+        await Assert.ThrowsAsync<ArgumentException>(() => worker.AdmitAsync("cloud-1", "token", CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => worker.EvictAsync("cloud-1", CancellationToken.None));
+    }
+
+    [Fact]
     public void Each_worker_has_its_own_client_id_with_the_prefix()
     {
         var options = new CloudOptions();

@@ -18,11 +18,14 @@ namespace Pi.Cloud.Tests.Broker;
 /// </summary>
 public sealed class MosquittoServer : IAsyncLifetime
 {
-    /// <summary>The dynamic-security admin made by <c>dynsec init</c> (only used to set up the cloud's user).</summary>
-    public const string AdminUsername = "dynsec-admin";
+    /// <summary>
+    /// The dynamic-security admin made by <c>dynsec init</c> (only used to set up the cloud's user).
+    /// Broker user names outside the gateways' own contain a '.', which no tid can (docs/broker.md).
+    /// </summary>
+    public const string AdminUsername = "dynsec.admin";
 
     /// <summary>The cloud workers' user on the broker.</summary>
-    public const string CloudUsername = "pi-cloud";
+    public const string CloudUsername = "pi.cloud";
 
     /// <summary>The cloud's role: what docs/broker.md tells operators to create.</summary>
     public const string CloudRole = "pi-cloud";
@@ -186,6 +189,7 @@ public sealed class MosquittoServer : IAsyncLifetime
             .AppendLine(_dynamicSecurity ? "allow_anonymous false" : "allow_anonymous true")
             .AppendLine($"listener {Port} 127.0.0.1")
             .AppendLine("persistence false")
+            .AppendLine("set_tcp_nodelay true")
             .AppendLine("log_dest stderr")
             .AppendLine("log_type error")
             .AppendLine("log_type warning")
