@@ -115,7 +115,7 @@ public static class CloudApp
         }
         else
         {
-            throw new NotSupportedException("MERGE-PENDING: external broker");
+            builder.Services.AddExternalGatewayBroker();
         }
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
