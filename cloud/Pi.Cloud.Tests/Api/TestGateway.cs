@@ -109,18 +109,23 @@ public sealed class TestGateway : IAsyncDisposable
             }
             return Task.CompletedTask;
         };
-        var options = new MqttClientOptionsBuilder()
-            .WithTcpServer("127.0.0.1", _host.MqttPort)
+        // Where the session channel lives comes from the login reply, as on a real gateway.
+        var url = new Uri(Session?.MqttUrl ?? $"mqtts://127.0.0.1:{_host.MqttPort}");
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(url.Host, url.Port)
             .WithProtocolVersion(MqttProtocolVersion.V500)
             .WithClientId(clientId ?? Tid)
             .WithCredentials(Tid, password ?? Session!.SessionToken.Reveal())
             .WithWillTopic(Topics.GatewayAvailability(Tid))
             .WithWillPayload(Topics.Offline)
             .WithWillRetain()
-            .WithTlsOptions(o => o.UseTls().WithCertificateValidationHandler(args =>
-                args.Certificate is not null && args.Certificate.GetCertHash(HashAlgorithmName.SHA256).AsSpan().SequenceEqual(_host.CertificateHash)))
-            .WithTimeout(TimeSpan.FromSeconds(10))
-            .Build();
+            .WithTimeout(TimeSpan.FromSeconds(10));
+        if (url.Scheme == "mqtts")
+        {
+            builder.WithTlsOptions(o => o.UseTls().WithCertificateValidationHandler(args =>
+                args.Certificate is not null && args.Certificate.GetCertHash(HashAlgorithmName.SHA256).AsSpan().SequenceEqual(_host.CertificateHash)));
+        }
+        var options = builder.Build();
         var result = await _mqtt.ConnectAsync(options);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
