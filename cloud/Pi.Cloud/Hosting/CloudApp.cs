@@ -88,6 +88,7 @@ public static class CloudApp
         services.AddSingleton<SubDeviceService>();
         services.AddSingleton<GatewayCommands>();
         services.AddHostedService<SessionSweeper>();
+        services.AddHostedService<StartupReport>();
 
         services.AddAuthentication(AppAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, AppAuthenticationHandler>(AppAuthenticationHandler.SchemeName, null);
