@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Net;
 using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
@@ -79,6 +80,39 @@ public class Gateway_Login_Tests
         var foreign = await otherGateway.GetChallengeAsync();
         using var misuse = new GatewayLogin(gateway.Tid, new SecretString(registration.Password), gateway.AccessKey, gateway.KeyId, foreign with { Tid = gateway.Tid });
         await AssertProblemAsync(await gateway.PostLoginAsync(misuse.SealRequest(), foreign.Challenge), HttpStatusCode.Unauthorized, "session_expired");
+    }
+
+    [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
+    public async Task Tampered_oversized_and_malformed_logins_get_problems(string store)
+    {
+        await using var host = await CloudHost.StartAsync(store);
+        var user = await host.NewUserAsync();
+        var registration = await user.RegisterAsync(AppUser.NewDevice());
+        await using var gateway = new TestGateway(host, registration);
+
+        var challenge = await gateway.GetChallengeAsync();
+        using (var login = new GatewayLogin(gateway.Tid, new SecretString(registration.Password), gateway.AccessKey, gateway.KeyId, challenge))
+        {
+            var tampered = login.SealRequest();
+            tampered[^3] ^= 0x40;
+            await AssertProblemAsync(await gateway.PostLoginAsync(tampered, challenge.Challenge), HttpStatusCode.Unauthorized, "bad_credentials");
+        }
+        await AssertProblemAsync(await gateway.PostLoginAsync(new byte[CloudLogin.MaxLoginEnvelopeSize + 1], new byte[16]), HttpStatusCode.RequestEntityTooLarge, "frame_too_large");
+        await AssertProblemAsync(await gateway.PostLoginAsync("PE"u8.ToArray(), new byte[16]), HttpStatusCode.BadRequest, "truncated");
+
+        using var http = host.CreateClient();
+        var noHeader = new ByteArrayContent([1, 2, 3]);
+        noHeader.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+        await AssertProblemAsync(await http.PostAsync("/api/gateway/login", noHeader), HttpStatusCode.BadRequest, "missing_field");
+        var json = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/gateway/login") { Content = json };
+        request.Headers.Add(Pi.Cloud.Http.GatewayApi.ChallengeHeader, Convert.ToBase64String(new byte[16]));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await http.SendAsync(request)).StatusCode);
+        var badTid = await http.PostAsJsonAsync("/api/gateway/login/challenge", new { tid = "not a tid!" });
+        await AssertProblemAsync(badTid, HttpStatusCode.BadRequest, "invalid_id");
+
+        // and the gateway still logs in
+        await gateway.LoginAsync();
     }
 
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
