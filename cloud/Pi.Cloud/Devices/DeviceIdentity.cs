@@ -87,39 +87,27 @@ public static class DeviceIdentity
         return value.ToLowerInvariant();
     }
 
-    /// <summary>A MAC address, normalized to lower-case colon-separated (aa:bb:cc:dd:ee:ff).</summary>
+    /// <summary>A MAC address, normalized to lower-case colon-separated (aa:bb:cc:dd:ee:ff), as factory records are.</summary>
     public static string Mac(string? value, string field = "mac")
     {
         if (string.IsNullOrEmpty(value))
         {
             throw new CloudApiException(ProtocolErrorCode.MissingField, $"{field} is required");
         }
-        var hex = value.Length switch
-        {
-            12 => value,
-            17 when (value[2] == ':' || value[2] == '-') && Enumerable.Range(1, 5).All(i => value[(i * 3) - 1] == value[2]) =>
-                string.Concat(Enumerable.Range(0, 6).Select(i => value.AsSpan(i * 3, 2).ToString())),
-            _ => null,
-        };
-        if (hex is null || !hex.All(Uri.IsHexDigit))
-        {
-            throw new CloudApiException(ProtocolErrorCode.InvalidField, $"{field} must be a MAC address like aa:bb:cc:dd:ee:ff");
-        }
-        hex = hex.ToLowerInvariant();
-        return string.Join(':', Enumerable.Range(0, 6).Select(i => hex.Substring(i * 2, 2)));
+        return FactoryRecordImport.TryNormalizeMac(value, out var mac) && mac is not null
+            ? mac
+            : throw new CloudApiException(ProtocolErrorCode.InvalidField, $"{field} must be a unicast MAC address like aa:bb:cc:dd:ee:ff");
     }
 
-    /// <summary>A UUID, normalized to lower-case with dashes.</summary>
+    /// <summary>A UUID, normalized to lower-case with dashes, as factory records are.</summary>
     public static string Uuid(string? value, string field = "uuid")
     {
         if (string.IsNullOrEmpty(value))
         {
             throw new CloudApiException(ProtocolErrorCode.MissingField, $"{field} is required");
         }
-        if (value.Length is not (32 or 36) || !Guid.TryParse(value, out var guid))
-        {
-            throw new CloudApiException(ProtocolErrorCode.InvalidField, $"{field} must be a UUID");
-        }
-        return guid.ToString("D");
+        return FactoryRecordImport.TryNormalizeUuid(value, out var uuid) && uuid is not null
+            ? uuid
+            : throw new CloudApiException(ProtocolErrorCode.InvalidField, $"{field} must be a UUID");
     }
 }
