@@ -23,6 +23,25 @@ public class Session_Channel_Tests
         Assert.Equal(MqttClientConnectResultCode.Success, await gateway.ConnectAsync());
     }
 
+    [Fact]
+    public async Task The_embedded_broker_holds_at_most_its_configured_connections()
+    {
+        await using var host = await CloudHost.StartAsync("sqlite", new Dictionary<string, string?> { ["Cloud:Mqtt:MaxConnections"] = "1" });
+        var user = await host.NewUserAsync();
+        await using var a = new TestGateway(host, await user.RegisterAndBindAsync());
+        await using var b = new TestGateway(host, await user.RegisterAndBindAsync());
+        await a.LoginAsync();
+        await b.LoginAsync();
+
+        Assert.Equal(MqttClientConnectResultCode.Success, await a.ConnectAsync());
+        Assert.Equal(MqttClientConnectResultCode.ServerBusy, await b.ConnectAsync());
+        Assert.Equal(MqttClientConnectResultCode.Success, await a.ConnectAsync()); // its own reconnect is fine
+        await a.DisconnectAsync();
+        var broker = host.Service<Pi.Cloud.Broker.EmbeddedGatewayBroker>();
+        await Registration_And_Binding_Tests.WaitUntilAsync(() => broker.ConnectionCount == 0);
+        Assert.Equal(MqttClientConnectResultCode.Success, await b.ConnectAsync());
+    }
+
     [Theory, MemberData(nameof(Stores.All), MemberType = typeof(Stores))]
     public async Task A_gateway_touches_only_its_own_topics(string store)
     {

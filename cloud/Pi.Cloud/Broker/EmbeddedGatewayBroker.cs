@@ -32,6 +32,8 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
     private readonly CloudMetrics _metrics;
     private readonly ILogger<EmbeddedGatewayBroker> _logger;
     private readonly ConcurrentDictionary<string, (string Endpoint, MqttSessionStatus Session)> _down = new(StringComparer.Ordinal);
+    private readonly int _maxConnections;
+    private int _connections;
 
     public EmbeddedGatewayBroker(
         MqttConnectionHandler connectionHandler,
@@ -46,6 +48,7 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
         _traffic = traffic;
         _metrics = metrics;
         _logger = logger;
+        _maxConnections = options.Value.Mqtt.MaxConnections;
         var serverOptions = new MqttServerOptionsBuilder()
             .WithoutDefaultEndpoint()
             .WithPersistentSessions(false)
@@ -57,8 +60,16 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
         _server.InterceptingPublishAsync += InterceptPublishAsync;
         _server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         _server.ClientSubscribedTopicAsync += OnSubscribedAsync;
+        _server.ClientConnectedAsync += _ =>
+        {
+            Interlocked.Increment(ref _connections);
+            return Task.CompletedTask;
+        };
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
     }
+
+    /// <summary>Gateway connections open now.</summary>
+    public int ConnectionCount => Volatile.Read(ref _connections);
 
     /// <summary>Gateways connected and subscribed to their down topic.</summary>
     public int ConnectedCount => _down.Count;
@@ -123,6 +134,13 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
             args.ReasonCode = MqttConnectReasonCode.BadUserNameOrPassword;
             return Task.CompletedTask;
         }
+        if (Volatile.Read(ref _connections) >= _maxConnections && !_down.ContainsKey(tid))
+        {
+            // A gateway that is already connected may take its own connection over.
+            Refuse(BrokerRefusals.ServerBusy, tid);
+            args.ReasonCode = MqttConnectReasonCode.ServerBusy;
+            return Task.CompletedTask;
+        }
         if (!string.Equals(args.ClientId, tid, StringComparison.Ordinal))
         {
             Refuse(BrokerRefusals.BadClientId, tid);
@@ -184,6 +202,7 @@ public sealed partial class EmbeddedGatewayBroker : IGatewayBroker, IHostedServi
 
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs args)
     {
+        Interlocked.Decrement(ref _connections);
         var tid = args.ClientId;
         if (tid is null || !_down.TryGetValue(tid, out var entry) || !string.Equals(entry.Endpoint, args.RemoteEndPoint?.ToString() ?? string.Empty, StringComparison.Ordinal))
         {

@@ -67,6 +67,9 @@ public static class BrokerRefusals
     /// <summary>A subscription to a topic that is not the gateway's own down topic.</summary>
     public const string ForeignSubscribe = "foreign_subscribe";
 
+    /// <summary>The broker holds as many gateway connections as it is configured for.</summary>
+    public const string ServerBusy = "server_busy";
+
     /// <summary>The client id was not the tid.</summary>
     public const string BadClientId = "bad_client_id";
 }
