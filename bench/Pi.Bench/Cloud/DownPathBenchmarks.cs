@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -14,32 +15,46 @@ using Pi.Protocol.Topics;
 namespace Pi.Bench.Cloud;
 
 /// <summary>
-/// The cloud's down path: how much it costs to get a QoS 1 command to ONE gateway while
-/// <see cref="Gateways"/> gateways are connected to an MQTTnet 5.2 server. Each invocation hands
-/// <see cref="MessagesPerInvocation"/> messages for one gateway's down topic to the server and waits
-/// until that gateway's MQTT client has received all of them, so a row is the end-to-end cost per
-/// message: routing or enqueueing, the server session's send loop, TCP over loopback, the client's
-/// decode and handler, and the PUBACK back. The baseline routes each message with
-/// <c>MqttServer.InjectApplicationMessage</c>, which checks every session's subscriptions; the
-/// other row enqueues it straight into the gateway's own session with
+/// The cloud's down path: what it costs to get a QoS 1 command to ONE gateway while
+/// <see cref="Gateways"/> gateways are connected to an MQTTnet 5.2 server. Every row hands messages
+/// for one gateway's down topic to the server and then waits until that gateway's MQTT client has
+/// received all of them, so it measures end to end: routing or enqueueing, the server session's send
+/// loop, TCP over loopback, the client's decode and handler (and the PUBACK it sends back). The
+/// baseline routes each message with <c>MqttServer.InjectApplicationMessage</c>, which checks every
+/// session's subscriptions; the other row enqueues it straight into the gateway's own session with
 /// <c>MqttSessionStatus.TryEnqueueApplicationMessage</c>, as <c>EmbeddedGatewayBroker.SendDownAsync</c> does.
 /// </summary>
 /// <remarks>
-/// The server has the cloud broker's options (no persistent sessions, at most 1,000 pending
-/// messages per client, new messages dropped past that) on a plain TCP endpoint on 127.0.0.1 instead
-/// of Kestrel with TLS. The clients speak MQTT 5 without keep-alive pings, so nothing but the
-/// measured traffic moves while a row runs. Every client subscribes to its own
-/// <c>pi/v2/gw/{tid}/down</c> at QoS 1; the session each one gets is captured from
-/// <c>InterceptingSubscriptionAsync</c>, like the cloud broker does. Messages are sent one after the
-/// other (each inject awaited), not in parallel, and the K deliveries overlap with the sending, so
-/// a row is a throughput figure for one busy gateway, not the latency of a single command.
+/// <para>
+/// Two categories, each with its own baseline. <see cref="OneCategory"/> sends one command and waits
+/// for it: the latency of a command, with nothing overlapping. <see cref="BurstCategory"/> sends
+/// <see cref="Burst"/> commands one after the other (each inject awaited) and waits for all of them,
+/// reported per message: deliveries overlap with the sending, on the other core, so this is a busy
+/// gateway's throughput, not a latency.
+/// </para>
+/// <para>
+/// The server has the cloud broker's options (no persistent sessions, at most 1,000 pending messages
+/// per client, new messages dropped past that) on a plain TCP endpoint on 127.0.0.1 instead of
+/// Kestrel with TLS. The clients speak MQTT 5 without keep-alive pings, so nothing but the measured
+/// traffic moves while a row runs. Every client subscribes to its own <c>pi/v2/gw/{tid}/down</c> at
+/// QoS 1; the session each one gets is captured from <c>InterceptingSubscriptionAsync</c>, like the
+/// cloud broker does. The target is the gateway in the middle of the connection order.
+/// </para>
 /// </remarks>
 [MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
 [SuppressMessage("Design", "CA1001", Justification = "Disposed in [GlobalCleanup], the cleanup hook BenchmarkDotNet calls.")]
 public class DownPathBenchmarks : ISmokeCheck
 {
-    /// <summary>Messages sent to the target gateway per invocation (BenchmarkDotNet divides by this).</summary>
-    public const int MessagesPerInvocation = 64;
+    /// <summary>Messages sent to the target gateway per invocation of the burst rows (BenchmarkDotNet divides by this).</summary>
+    public const int Burst = 64;
+
+    /// <summary>Category of the rows that send one command and wait for it: the latency of a command.</summary>
+    public const string OneCategory = "One";
+
+    /// <summary>Category of the rows that send <see cref="Burst"/> commands and wait for all: a busy gateway's throughput.</summary>
+    public const string BurstCategory = "Burst";
 
     /// <summary>Size of each message's payload: a sealed command envelope of typical size.</summary>
     public const int PayloadSize = 160;
@@ -56,6 +71,7 @@ public class DownPathBenchmarks : ISmokeCheck
     private string _targetTopic = "";
     private byte[] _payload = [];
     private int _received;
+    private int _expected;
     private int _stray;
     private TaskCompletionSource<int> _allReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -72,31 +88,52 @@ public class DownPathBenchmarks : ISmokeCheck
     [GlobalCleanup]
     public void Cleanup() => CleanupAsync().GetAwaiter().GetResult();
 
-    /// <summary>
-    /// Routes each message through <c>MqttServer.InjectApplicationMessage</c> (awaited), then waits
-    /// until the target client has received all of them. Returns how many it received.
-    /// </summary>
-    [Benchmark(Baseline = true, OperationsPerInvoke = MessagesPerInvocation)]
-    public async Task<int> InjectApplicationMessage()
+    /// <summary>One command: InjectApplicationMessage (awaited), then wait until the target client has it.</summary>
+    [Benchmark(Baseline = true)]
+    [BenchmarkCategory(OneCategory)]
+    public Task<int> InjectOne() => InjectAsync(1);
+
+    /// <summary>One command: TryEnqueueApplicationMessage into the target's session, then wait until the target client has it.</summary>
+    [Benchmark]
+    [BenchmarkCategory(OneCategory)]
+    public Task<int> EnqueueOne() => EnqueueAsync(1);
+
+    /// <summary><see cref="Burst"/> commands, each through InjectApplicationMessage (awaited), then wait until the target client has all of them; per message.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = Burst)]
+    [BenchmarkCategory(BurstCategory)]
+    public Task<int> InjectBurst() => InjectAsync(Burst);
+
+    /// <summary><see cref="Burst"/> commands, each through TryEnqueueApplicationMessage, then wait until the target client has all of them; per message.</summary>
+    [Benchmark(OperationsPerInvoke = Burst)]
+    [BenchmarkCategory(BurstCategory)]
+    public Task<int> EnqueueBurst() => EnqueueAsync(Burst);
+
+    /// <inheritdoc />
+    void ISmokeCheck.Verify(string benchmark, object? result)
     {
-        var received = Arm();
-        for (var i = 0; i < MessagesPerInvocation; i++)
+        var sent = benchmark.EndsWith("Burst", StringComparison.Ordinal) ? Burst : 1;
+        SmokeAssert.Equal(sent, result, $"{benchmark}: messages the target gateway received");
+        SmokeAssert.Equal(sent, Volatile.Read(ref _received), $"{benchmark}: messages the target gateway received in the end");
+        SmokeAssert.Equal(0, Volatile.Read(ref _stray), $"{benchmark}: messages any other gateway received");
+        SmokeAssert.Equal(Gateways, _sessions.Count, $"{benchmark}: sessions subscribed");
+    }
+
+    /// <summary>Routes <paramref name="count"/> messages one after the other; returns how many the target received.</summary>
+    private async Task<int> InjectAsync(int count)
+    {
+        var received = Arm(count);
+        for (var i = 0; i < count; i++)
         {
             await _server!.InjectApplicationMessage(new InjectedMqttApplicationMessage(Message()), CancellationToken.None).ConfigureAwait(false);
         }
         return await received.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Enqueues each message into the target gateway's session with
-    /// <c>MqttSessionStatus.TryEnqueueApplicationMessage</c>, then waits until the target client has
-    /// received all of them. Returns how many it received.
-    /// </summary>
-    [Benchmark(OperationsPerInvoke = MessagesPerInvocation)]
-    public async Task<int> EnqueueToSession()
+    /// <summary>Enqueues <paramref name="count"/> messages into the target's session; returns how many the target received.</summary>
+    private async Task<int> EnqueueAsync(int count)
     {
-        var received = Arm();
-        for (var i = 0; i < MessagesPerInvocation; i++)
+        var received = Arm(count);
+        for (var i = 0; i < count; i++)
         {
             if (!_target!.TryEnqueueApplicationMessage(Message(), out _))
             {
@@ -104,14 +141,6 @@ public class DownPathBenchmarks : ISmokeCheck
             }
         }
         return await received.ConfigureAwait(false);
-    }
-
-    /// <inheritdoc />
-    void ISmokeCheck.Verify(string benchmark, object? result)
-    {
-        SmokeAssert.Equal(MessagesPerInvocation, result, $"{benchmark}: messages the target gateway received");
-        SmokeAssert.Equal(0, Volatile.Read(ref _stray), $"{benchmark}: messages any other gateway received");
-        SmokeAssert.Equal(Gateways, _sessions.Count, $"{benchmark}: sessions subscribed");
     }
 
     /// <summary>
@@ -124,10 +153,11 @@ public class DownPathBenchmarks : ISmokeCheck
         .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
         .Build();
 
-    /// <summary>Resets the target's counter; the task completes when it has received a whole invocation's messages.</summary>
-    private Task<int> Arm()
+    /// <summary>Resets the target's counter; the task completes when it has received <paramref name="count"/> messages.</summary>
+    private Task<int> Arm(int count)
     {
         _allReceived = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _expected = count;
         Volatile.Write(ref _received, 0);
         return _allReceived.Task.WaitAsync(DeliveryTimeout);
     }
@@ -197,9 +227,10 @@ public class DownPathBenchmarks : ISmokeCheck
 
     private Task OnTargetReceived(MqttApplicationMessageReceivedEventArgs args)
     {
-        if (Interlocked.Increment(ref _received) == MessagesPerInvocation)
+        var received = Interlocked.Increment(ref _received);
+        if (received == _expected)
         {
-            _allReceived.TrySetResult(MessagesPerInvocation);
+            _allReceived.TrySetResult(received);
         }
         return Task.CompletedTask;
     }
