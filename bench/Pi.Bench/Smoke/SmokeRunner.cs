@@ -63,7 +63,7 @@ internal static class SmokeRunner
                 for (var call = 0; call < CallsPerMethod; call++)
                 {
                     Invoke<IterationSetupAttribute>(instance, benchmark);
-                    ((ISmokeCheck)instance).Verify(benchmark.Name, benchmark.Invoke(instance, null));
+                    ((ISmokeCheck)instance).Verify(benchmark.Name, Await(benchmark.Invoke(instance, null)));
                     Invoke<IterationCleanupAttribute>(instance, benchmark);
                 }
             }
@@ -73,6 +73,28 @@ internal static class SmokeRunner
             }
         }
         output.WriteLine($"ok   {label}: {string.Join(", ", benchmarks.Select(b => b.Name))}");
+    }
+
+    /// <summary>
+    /// The result of an asynchronous benchmark (a <see cref="Task"/> or <see cref="Task{TResult}"/>)
+    /// once it has completed, as BenchmarkDotNet awaits it; any other result as it is.
+    /// </summary>
+    private static object? Await(object? result)
+    {
+        if (result is not Task task)
+        {
+            return result;
+        }
+        task.GetAwaiter().GetResult();
+        // An async method's task is a subclass of Task<TResult> (the state machine box).
+        for (var type = task.GetType(); type is not null; type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Task<>))
+            {
+                return type.GetProperty(nameof(Task<object>.Result))!.GetValue(task);
+            }
+        }
+        return null;
     }
 
     private static object Create(Type type, IReadOnlyList<(MemberInfo Member, object? Value)> parameters)
@@ -117,7 +139,10 @@ internal static class SmokeRunner
         }
     }
 
-    /// <summary>Every combination of the class's [Params] values (one empty set when it has none).</summary>
+    /// <summary>
+    /// Every combination of the class's [Params] values (one empty set when it has none), or of its
+    /// [SmokeParams] values for a member that has them.
+    /// </summary>
     private static IEnumerable<IReadOnlyList<(MemberInfo Member, object? Value)>> ParameterSets(Type type)
     {
         var members = type.GetMembers(BindingFlags.Public | BindingFlags.Instance)
@@ -127,7 +152,8 @@ internal static class SmokeRunner
         IEnumerable<IReadOnlyList<(MemberInfo, object?)>> sets = [[]];
         foreach (var member in members)
         {
-            var values = member.GetCustomAttribute<ParamsAttribute>()!.Values;
+            IReadOnlyList<object?> values = member.GetCustomAttribute<SmokeParamsAttribute>()?.Values
+                ?? member.GetCustomAttribute<ParamsAttribute>()!.Values;
             sets = sets.SelectMany(set => values.Select(v => (IReadOnlyList<(MemberInfo, object?)>)[.. set, (member, v)])).ToList();
         }
         return sets;
