@@ -62,7 +62,7 @@ public class Expiry_And_Import_Tests
             var settings = new List<string> { $"--Cloud:DataDirectory={directory}" };
             if (store == "postgres")
             {
-                settings.Add($"--Cloud:Store:ConnectionString={await Store.PostgresServer.Shared.CreateDatabaseAsync()}");
+                settings.Add($"--Cloud:Store:ConnectionString={await PostgresServer.Shared.CreateDatabaseAsync()}");
             }
             var good = Path.Combine(directory, "records.csv");
             await File.WriteAllTextAsync(good, "mac,uuid,sn,verification_code\r\nAA:BB:CC:00:11:22,3f2504e0-4f89-11d3-9a0c-0305e82c3301,SN-1,secret-code-1\r\naabbcc001123,,SN-2,secret-code-2\r\n");

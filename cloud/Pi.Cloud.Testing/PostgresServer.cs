@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace Pi.Cloud.Tests.Store;
+namespace Pi.Cloud.Testing;
 
 /// <summary>
 /// A PostgreSQL server for tests. <see cref="Shared"/> is the one of this test process: the server

@@ -7,10 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Pi.Cloud.Http;
 using Pi.Cloud.Store;
-using Pi.Cloud.Tests.Store;
 using Pi.Protocol.Crypto;
 
-namespace Pi.Cloud.Tests.Api;
+namespace Pi.Cloud.Testing;
 
 /// <summary>
 /// The real cloud host on 127.0.0.1 (real Kestrel with TLS, the real embedded MQTTnet broker,
