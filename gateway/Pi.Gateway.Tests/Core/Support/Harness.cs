@@ -77,6 +77,9 @@ internal sealed class Harness
         Clock.SetUtcNow(target);
     }
 
+    /// <summary>The step that handled the one event matching <paramref name="match"/>.</summary>
+    public GatewayTransition StepOn(Func<GatewayEvent, bool> match) => History.Single(x => match(x.Event)).Step;
+
     /// <summary>The StartTimer durations of <paramref name="timer"/> so far.</summary>
     public List<TimeSpan> Durations(GatewayTimer timer) =>
         [.. History.SelectMany(h => h.Step.Commands).OfType<StartTimer>().Where(s => s.Timer == timer).Select(s => s.Duration)];
