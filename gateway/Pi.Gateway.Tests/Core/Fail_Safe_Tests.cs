@@ -131,6 +131,27 @@ public sealed class Fail_Safe_Tests
     }
 
     [Fact]
+    public void Reprovisioning_never_goes_online_on_the_previous_session()
+    {
+        // Found by the random walks: Online reached with the old session while the attempt was pending.
+        var h = new Harness(new GatewayStateMachineOptions { HeartbeatInterval = TimeSpan.FromMinutes(10) });
+        h.StartRegistered();
+        h.LoginOk(keyLeft: TimeSpan.FromDays(3), sessionLeft: TimeSpan.FromDays(10));
+        h.Advance(TimeSpan.FromDays(3)); // re-login at expiry
+        h.LoginFails(LoginFailureKind.KeyExpired);
+        h.Send(n => new AppSessionStarted(n));
+        h.Send(n => new RegistrationStored(n));
+        h.LoginFails(LoginFailureKind.Transient);
+
+        h.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(GatewayState.LoggingIn, h.State);
+        Assert.True(h.Snapshot.ProvisioningPending);
+        h.LoginOk();
+        Assert.False(h.Snapshot.ProvisioningPending);
+    }
+
+    [Fact]
     public void Uses_the_configured_timeout()
     {
         var h = new Harness(new GatewayStateMachineOptions { FailSafeTimeout = TimeSpan.FromMinutes(3) });

@@ -63,6 +63,22 @@ public sealed class Key_Expiry_Tests
     }
 
     [Fact]
+    public void A_failed_login_at_expiry_never_falls_back_to_the_old_session()
+    {
+        // Found by the random walks: the old session's expiry outlived the new login.
+        var h = NewHarness();
+        h.BootOnline(Day * 3);
+        h.Advance(Day * 3);
+        Assert.Equal(GatewayState.LoggingIn, h.State);
+
+        h.LoginFails(LoginFailureKind.Transient);
+        h.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(GatewayState.LoggingIn, h.State);
+        Assert.Null(h.Snapshot.SessionExpiresAt);
+    }
+
+    [Fact]
     public void A_key_rotation_ends_the_warning()
     {
         var h = NewHarness();

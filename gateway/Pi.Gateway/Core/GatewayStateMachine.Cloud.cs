@@ -10,6 +10,8 @@ public sealed partial class GatewayStateMachine
     {
         Enter(GatewayState.LoggingIn);
         CloseSession();
+        // A new login replaces the session; if it fails, only another login helps (never the old session).
+        _sessionExpiresAt = null;
         Listener(on: false);
         AccessPoint(on: false);
         Emit(new LogIn());

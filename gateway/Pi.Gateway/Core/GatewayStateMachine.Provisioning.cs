@@ -60,6 +60,7 @@ public sealed partial class GatewayStateMachine
     {
         Enter(home);
         CloseSession();
+        _sessionExpiresAt = null; // the station is off: the session is gone
         if (!_accessPointOn)
         {
             Emit(new ScanNetworks());
