@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using Pi.Cloud.Http;
 using Pi.Cloud.Testing;
 using Pi.Gateway.Cloud;
+using Pi.Gateway.Core;
 
 namespace Pi.Gateway.Tests.Cloud;
 

@@ -1,3 +1,4 @@
+using Pi.Gateway.Core;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

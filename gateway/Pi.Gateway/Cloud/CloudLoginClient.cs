@@ -2,28 +2,13 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Pi.Gateway.Core;
 using Pi.Gateway.State;
 using Pi.Protocol.Errors;
 using Pi.Protocol.Login;
 using Pi.Protocol.Messages;
 
 namespace Pi.Gateway.Cloud;
-
-/// <summary>Why a login did not succeed, as the state machine needs to know it.</summary>
-public enum LoginFailureKind
-{
-    /// <summary>Network, timeout, 5xx, throttling: try again later.</summary>
-    Transient = 1,
-
-    /// <summary>The cloud does not accept this tid, key pair or password (re-registered elsewhere, or reset).</summary>
-    BadCredentials = 2,
-
-    /// <summary>The key pair expired: the APP must register the gateway again.</summary>
-    KeyExpired = 3,
-
-    /// <summary>The service period ended.</summary>
-    ServiceExpired = 4,
-}
 
 /// <summary>A login's outcome: the reply, or why not (and when to try again, if the cloud said).</summary>
 public sealed record LoginAttempt(LoginReply? Reply, LoginFailureKind? Failure, string? Detail, TimeSpan? RetryAfter = null, bool UsedPendingKeys = false)
@@ -100,13 +85,7 @@ public sealed class CloudLoginClient
     {
         var retryAfter = response.Headers.RetryAfter?.Delta;
         var code = await ProblemCodeAsync(response, cancellationToken).ConfigureAwait(false);
-        var kind = code switch
-        {
-            "bad_credentials" => LoginFailureKind.BadCredentials,
-            "key_expired" => LoginFailureKind.KeyExpired,
-            "service_expired" => LoginFailureKind.ServiceExpired,
-            _ => LoginFailureKind.Transient,
-        };
+        var kind = code is not null && ProtocolErrors.TryParse(code, out var parsed) ? LoginFailures.Classify(parsed) : LoginFailureKind.Transient;
         var status = (int)response.StatusCode;
         return new LoginAttempt(null, kind, $"the cloud answered {status} {code ?? response.StatusCode.ToString()}", retryAfter ?? (response.StatusCode == HttpStatusCode.TooManyRequests ? TimeSpan.FromSeconds(30) : null));
     }
