@@ -41,8 +41,21 @@ internal sealed class MemoryStateStore : IGatewayStateStore
         }
     }
 
-    public Task<GatewayIdentity> LoadOrCreateIdentityAsync(string mac, string? serialNumber, CancellationToken cancellationToken) =>
-        throw new NotSupportedException("identity is not needed by the cloud client");
+    public GatewayIdentity? Identity { get; private set; }
+
+    public Task<GatewayIdentity> LoadOrCreateIdentityAsync(string mac, string? serialNumber, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            Identity ??= new GatewayIdentity(
+                Guid.NewGuid().ToString("D"), serialNumber ?? "PI-TEST", mac,
+                new Pi.Protocol.Crypto.SecretString("VC-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8))),
+                Pi.Protocol.Crypto.SetupCode.Generate(), DateTimeOffset.UtcNow);
+            return Task.FromResult(Identity);
+        }
+    }
+
+    public bool ResetFlag => _resetFlag;
 
     public Task<StateLoad<GatewayRegistration>> LoadRegistrationAsync(CancellationToken cancellationToken)
     {
