@@ -1,0 +1,433 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pi.Gateway.Identity;
+
+namespace Pi.Gateway.State;
+
+/// <summary>
+/// <see cref="IGatewayStateStore"/> on files in one data directory (mode 0700): identity.json,
+/// registration.json, subdevices.json and flags.json, each JSON with a <c>version</c>, mode 0600,
+/// written through <see cref="AtomicFile"/>.
+/// </summary>
+/// <remarks>
+/// <para>At the first call the directory is made (or narrowed to 0700) and temporary files left by an
+/// interrupted write are removed.</para>
+/// <para>A file that is corrupt (unparsable, half-written, invalid, of an unknown version or larger than
+/// <see cref="StateOptions.MaxFileBytes"/>) is reported as <see cref="StateFileStatus.Corrupt"/> with a
+/// problem text, logged once as a warning, and moved aside to <c>&lt;name&gt;.corrupt-&lt;UTC time&gt;</c>
+/// so that the next start is clean and the bytes stay for inspection.</para>
+/// <para>identity.json is the exception: the identity is on the printed label and must not change
+/// silently, so a corrupt one stops the gateway with <see cref="IdentityCorruptException"/> (and a
+/// critical log line naming the file and the way out), unless
+/// <see cref="StateOptions.RegenerateIdentity"/> is set for that start.</para>
+/// <para>Calls are serialized. Secrets never reach a log line or an exception message.</para>
+/// </remarks>
+public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposable
+{
+    /// <summary>The identity's file.</summary>
+    public const string IdentityFileName = "identity.json";
+
+    /// <summary>The registration's file.</summary>
+    public const string RegistrationFileName = "registration.json";
+
+    /// <summary>The sub-devices' file.</summary>
+    public const string SubDevicesFileName = "subdevices.json";
+
+    /// <summary>The flags' file (resetFlag).</summary>
+    public const string FlagsFileName = "flags.json";
+
+    /// <summary>What a moved-aside file's name gets after its own: <c>.corrupt-20250131T235959123Z</c>.</summary>
+    public const string CorruptMarker = ".corrupt-";
+
+    private const UnixFileMode PrivateDirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode GroupAndOther = (UnixFileMode)0b000_111_111;
+
+    private readonly StateOptions _options;
+    private readonly IdentityFactory _identityFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly AtomicFile _files;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _ready;
+    private bool _macMismatchLogged;
+
+    /// <summary>A store under <see cref="StateOptions.DataDirectory"/>.</summary>
+    public FileGatewayStateStore(IOptions<StateOptions> options, IdentityFactory identityFactory, TimeProvider timeProvider, ILogger<FileGatewayStateStore> logger)
+        : this(options?.Value!, identityFactory, timeProvider, logger, new AtomicFile())
+    {
+    }
+
+    /// <summary>A store writing through <paramref name="files"/> (the crash tests' writer).</summary>
+    internal FileGatewayStateStore(StateOptions options, IdentityFactory identityFactory, TimeProvider timeProvider, ILogger logger, AtomicFile files)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(identityFactory);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        ArgumentNullException.ThrowIfNull(files);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        }
+        _options = options;
+        _identityFactory = identityFactory;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _files = files;
+        DataDirectory = Path.GetFullPath(options.DataDirectory);
+    }
+
+    /// <summary>The data directory (full path).</summary>
+    public string DataDirectory { get; }
+
+    /// <inheritdoc />
+    /// <exception cref="IdentityCorruptException">identity.json is corrupt and <see cref="StateOptions.RegenerateIdentity"/> is off.</exception>
+    /// <exception cref="ArgumentException"><paramref name="mac"/> or <paramref name="serialNumber"/> is not acceptable.</exception>
+    public Task<GatewayIdentity> LoadOrCreateIdentityAsync(string mac, string? serialNumber, CancellationToken cancellationToken)
+    {
+        var interfaceMac = GatewayMac.Normalize(mac);
+        return LockedAsync(async () =>
+        {
+            var load = await LoadAsync(IdentityFileName, StateJsonContext.Default.IdentityFile, StateRules.ToIdentity, StateRules.Check, moveAsideWhenCorrupt: false, cancellationToken).ConfigureAwait(false);
+            switch (load.Status)
+            {
+                case StateFileStatus.Loaded:
+                    if (_options.RegenerateIdentity)
+                    {
+                        LogRegenerateIgnored(_logger, IdentityFileName);
+                    }
+                    var identity = load.Value!;
+                    if (identity.Mac != interfaceMac && !_macMismatchLogged)
+                    {
+                        _macMismatchLogged = true;
+                        LogIdentityMacDiffers(_logger, identity.Mac, interfaceMac);
+                    }
+                    return identity;
+                case StateFileStatus.Corrupt when !_options.RegenerateIdentity:
+                    var path = PathOf(IdentityFileName);
+                    LogIdentityCorrupt(_logger, path, load.Problem!, StateOptions.RegenerateIdentityArgument);
+                    throw new IdentityCorruptException(path, load.Problem!);
+                case StateFileStatus.Corrupt:
+                    // A new identity is a new device: what the cloud issued to the old one goes,
+                    // and the flag tells the APP the device was reset. In this order, so that a
+                    // crash part way leaves no old credentials beside a new identity.
+                    await WriteFileAsync(FlagsFileName, new FlagsFile(StateFormat.Version, ResetFlag: true), StateJsonContext.Default.FlagsFile, cancellationToken).ConfigureAwait(false);
+                    WipeCredentialFiles();
+                    var movedTo = MoveAside(IdentityFileName);
+                    LogIdentityRegenerated(_logger, PathOf(IdentityFileName), load.Problem!, movedTo ?? "(could not be moved)");
+                    break;
+            }
+            return await CreateIdentityAsync(interfaceMac, serialNumber, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StateLoad<GatewayRegistration>> LoadRegistrationAsync(CancellationToken cancellationToken) =>
+        LockedAsync(() => LoadAsync(RegistrationFileName, StateJsonContext.Default.RegistrationFile, StateRules.ToRegistration, StateRules.Check, moveAsideWhenCorrupt: true, cancellationToken), cancellationToken);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The registration breaks a rule (named, without its value).</exception>
+    public Task SaveRegistrationAsync(GatewayRegistration registration, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(registration);
+        Require(StateRules.Check(registration), nameof(registration));
+        return LockedAsync(async () =>
+        {
+            await WriteFileAsync(RegistrationFileName, StateRules.ToFile(registration), StateJsonContext.Default.RegistrationFile, cancellationToken).ConfigureAwait(false);
+            LogRegistrationSaved(_logger, registration.Tid, registration.KeyId, registration.KeyExpiresAt, registration.PendingKeys?.KeyId);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<StateLoad<IReadOnlyList<SubDeviceCredentials>>> LoadSubDevicesAsync(CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            var load = await LoadAsync(SubDevicesFileName, StateJsonContext.Default.SubDevicesFile, StateRules.ToSubDevices, StateRules.Check, moveAsideWhenCorrupt: true, cancellationToken).ConfigureAwait(false);
+            return load.Value is null ? load with { Value = [] } : load;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">A sub-device breaks a rule (named, without its value).</exception>
+    public Task SaveSubDevicesAsync(IReadOnlyList<SubDeviceCredentials> subDevices, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(subDevices);
+        Require(StateRules.Check(subDevices), nameof(subDevices));
+        return LockedAsync(async () =>
+        {
+            await WriteFileAsync(SubDevicesFileName, StateRules.ToFile(subDevices), StateJsonContext.Default.SubDevicesFile, cancellationToken).ConfigureAwait(false);
+            LogSubDevicesSaved(_logger, subDevices.Count);
+            return true;
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<bool> LoadResetFlagAsync(CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            var load = await LoadAsync(FlagsFileName, StateJsonContext.Default.FlagsFile, static f => f, static _ => null, moveAsideWhenCorrupt: true, cancellationToken).ConfigureAwait(false);
+            return load.Value?.ResetFlag ?? false;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public Task SaveResetFlagAsync(bool resetFlag, CancellationToken cancellationToken) =>
+        LockedAsync(async () =>
+        {
+            await WriteFileAsync(FlagsFileName, new FlagsFile(StateFormat.Version, resetFlag), StateJsonContext.Default.FlagsFile, cancellationToken).ConfigureAwait(false);
+            LogResetFlagSaved(_logger, resetFlag);
+            return true;
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    /// <remarks>Also deletes moved-aside copies of those files: they may hold the old keys too.</remarks>
+    public Task WipeCredentialsAsync(CancellationToken cancellationToken) =>
+        LockedAsync(() =>
+        {
+            WipeCredentialFiles();
+            return Task.FromResult(true);
+        }, cancellationToken);
+
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
+
+    private async Task<T> LockedAsync<T>(Func<Task<T>> action, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            EnsureReady();
+            return await action().ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private void EnsureReady()
+    {
+        if (_ready)
+        {
+            return;
+        }
+        if (!Directory.Exists(DataDirectory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(DataDirectory);
+            }
+            else
+            {
+                Directory.CreateDirectory(DataDirectory, PrivateDirectoryMode);
+            }
+            LogDirectoryCreated(_logger, DataDirectory);
+        }
+        else if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(DataDirectory) & GroupAndOther) != 0)
+        {
+            var was = File.GetUnixFileMode(DataDirectory);
+            File.SetUnixFileMode(DataDirectory, was & ~GroupAndOther);
+            LogDirectoryNarrowed(_logger, DataDirectory, Octal(was));
+        }
+        var removed = AtomicFile.RemoveStrayTempFiles(DataDirectory);
+        if (removed.Count > 0)
+        {
+            LogStrayTempFilesRemoved(_logger, removed.Count, DataDirectory, string.Join(", ", removed));
+        }
+        _ready = true;
+    }
+
+    private async Task<GatewayIdentity> CreateIdentityAsync(string mac, string? serialNumber, CancellationToken cancellationToken)
+    {
+        var identity = await _identityFactory.CreateAsync(mac, serialNumber, cancellationToken).ConfigureAwait(false);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(StateRules.ToFile(identity), StateJsonContext.Default.IdentityFile);
+        try
+        {
+            if (await _files.TryCreateAsync(PathOf(IdentityFileName), bytes, cancellationToken).ConfigureAwait(false))
+            {
+                LogIdentityCreated(_logger, identity.Uuid, identity.Sn, identity.Mac, PathOf(IdentityFileName));
+                return identity;
+            }
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+        // Another process (a `qr` run beside the service) made one first: that one is the identity.
+        var other = await LoadAsync(IdentityFileName, StateJsonContext.Default.IdentityFile, StateRules.ToIdentity, StateRules.Check, moveAsideWhenCorrupt: false, cancellationToken).ConfigureAwait(false);
+        return other.Value ?? throw new IdentityCorruptException(PathOf(IdentityFileName), other.Problem ?? "it vanished while being read");
+    }
+
+    private async Task<StateLoad<TValue>> LoadAsync<TFile, TValue>(
+        string name, JsonTypeInfo<TFile> info, Func<TFile, TValue> toValue, Func<TValue, string?> check, bool moveAsideWhenCorrupt, CancellationToken cancellationToken)
+        where TValue : class
+    {
+        var path = PathOf(name);
+        byte[]? bytes = null;
+        try
+        {
+            string? problem;
+            TValue? value = null;
+            (bytes, problem) = await ReadBoundedAsync(path, cancellationToken).ConfigureAwait(false);
+            if (bytes is null && problem is null)
+            {
+                return new StateLoad<TValue>(StateFileStatus.Missing, null);
+            }
+            if (problem is null)
+            {
+                value = StateFormat.Parse(bytes, info, toValue, check, out problem);
+            }
+            if (value is not null)
+            {
+                NarrowFileMode(path);
+                return new StateLoad<TValue>(StateFileStatus.Loaded, value);
+            }
+            if (moveAsideWhenCorrupt)
+            {
+                var movedTo = MoveAside(name);
+                LogFileCorrupt(_logger, path, problem!, movedTo ?? "(could not be moved; it will be reported again)");
+            }
+            return new StateLoad<TValue>(StateFileStatus.Corrupt, null, problem);
+        }
+        finally
+        {
+            if (bytes is not null)
+            {
+                CryptographicOperations.ZeroMemory(bytes);
+            }
+        }
+    }
+
+    /// <summary>The file's bytes, or (null, null) when there is no file, or (null, problem) when it is too large or not a file.</summary>
+    private async Task<(byte[]? Bytes, string? Problem)> ReadBoundedAsync(string path, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(path))
+        {
+            return (null, "it is a directory, not a file");
+        }
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.Read, Share = FileShare.ReadWrite, BufferSize = 0 });
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return (null, null);
+        }
+        await using (stream.ConfigureAwait(false))
+        {
+            var max = _options.MaxFileBytes;
+            if (stream.Length > max)
+            {
+                return (null, $"it is {stream.Length} bytes, more than the bound of {max} bytes (State:MaxFileBytes)");
+            }
+            // Read one byte past the bound in case the file grew since its length was taken.
+            var buffer = new byte[Math.Min(max + 1, (int)stream.Length + 1)];
+            var total = 0;
+            int read;
+            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                total += read;
+            }
+            if (total > max)
+            {
+                CryptographicOperations.ZeroMemory(buffer);
+                return (null, $"it is more than the bound of {max} bytes (State:MaxFileBytes)");
+            }
+            if (total == buffer.Length)
+            {
+                // It grew while being read: a writer that is not atomic. Treat what is there as the file.
+                CryptographicOperations.ZeroMemory(buffer);
+                return (null, "it changed while being read");
+            }
+            var bytes = buffer[..total];
+            CryptographicOperations.ZeroMemory(buffer);
+            return (bytes, null);
+        }
+    }
+
+    private async Task WriteFileAsync<TFile>(string name, TFile file, JsonTypeInfo<TFile> info, CancellationToken cancellationToken)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(file, info);
+        try
+        {
+            await _files.WriteAsync(PathOf(name), bytes, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    private void WipeCredentialFiles()
+    {
+        var deleted = new List<string>();
+        foreach (var name in (string[])[RegistrationFileName, SubDevicesFileName])
+        {
+            if (File.Exists(PathOf(name)))
+            {
+                File.Delete(PathOf(name));
+                deleted.Add(name);
+            }
+            foreach (var copy in Directory.EnumerateFiles(DataDirectory, name + CorruptMarker + "*"))
+            {
+                File.Delete(copy);
+                deleted.Add(Path.GetFileName(copy));
+            }
+        }
+        UnixFileSystem.FlushDirectory(DataDirectory);
+        LogCredentialsWiped(_logger, deleted.Count == 0 ? "(none were there)" : string.Join(", ", deleted));
+    }
+
+    /// <summary>Renames a corrupt file to <c>name.corrupt-UTC</c>; the new path, or null if it could not be moved.</summary>
+    private string? MoveAside(string name)
+    {
+        var stamp = _timeProvider.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
+        var target = PathOf(name + CorruptMarker + stamp);
+        for (var n = 2; File.Exists(target) || Directory.Exists(target); n++)
+        {
+            target = PathOf(FormattableString.Invariant($"{name}{CorruptMarker}{stamp}-{n}"));
+        }
+        try
+        {
+            File.Move(PathOf(name), target, overwrite: false);
+            UnixFileSystem.FlushDirectory(DataDirectory);
+            return target;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogMoveAsideFailed(_logger, PathOf(name), ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private void NarrowFileMode(string path)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        var mode = File.GetUnixFileMode(path);
+        if ((mode & GroupAndOther) != 0)
+        {
+            File.SetUnixFileMode(path, AtomicFile.PrivateFileMode);
+            LogFileNarrowed(_logger, path, Octal(mode));
+        }
+    }
+
+    private string PathOf(string name) => Path.Combine(DataDirectory, name);
+
+    private static string Octal(UnixFileMode mode) => Convert.ToString((int)mode, 8).PadLeft(4, '0');
+
+    private static void Require(string? problem, string parameter)
+    {
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem, parameter);
+        }
+    }
+}
