@@ -22,6 +22,7 @@ public sealed class File_Gateway_State_Store_Tests : IDisposable
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_harness.DataDirectory));
         Assert.Contains(_harness.Log.Entries, e => e.EventId.Id == 2100);
+        Assert.Equal(Private, File.GetUnixFileMode(_harness.File(".lock")));
     }
 
     [Fact]

@@ -51,7 +51,9 @@ public sealed class AtomicFile
 
     /// <summary>
     /// Deletes the temporary files a crashed write left in <paramref name="directory"/> (all of
-    /// them, or only those for <paramref name="fileName"/>) and returns their names.
+    /// them, or only those for <paramref name="fileName"/>) and returns their names. Only call it
+    /// when no write into the directory can be in progress (the state store holds its directory
+    /// lock), or it deletes that write's temporary file and the write fails.
     /// </summary>
     public static IReadOnlyList<string> RemoveStrayTempFiles(string directory, string? fileName = null)
     {

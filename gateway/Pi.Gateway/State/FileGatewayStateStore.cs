@@ -15,7 +15,9 @@ namespace Pi.Gateway.State;
 /// </summary>
 /// <remarks>
 /// <para>At the first call the directory is made (or narrowed to 0700) and temporary files left by an
-/// interrupted write are removed.</para>
+/// interrupted write are removed. Writes and that clean-up hold <c>.lock</c> in the directory
+/// (flock), so a second process on the same directory (a <c>qr</c> run beside the service) never
+/// loses a write in progress to the other's clean-up.</para>
 /// <para>A file that is corrupt (unparsable, half-written, invalid, of an unknown version or larger than
 /// <see cref="StateOptions.MaxFileBytes"/>) is reported as <see cref="StateFileStatus.Corrupt"/> with a
 /// problem text, logged once as a warning, and moved aside to <c>&lt;name&gt;.corrupt-&lt;UTC time&gt;</c>
@@ -200,7 +202,7 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            EnsureReady();
+            await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
             return await action().ConfigureAwait(false);
         }
         finally
@@ -209,7 +211,7 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
         }
     }
 
-    private void EnsureReady()
+    private async Task EnsureReadyAsync(CancellationToken cancellationToken)
     {
         if (_ready)
         {
@@ -233,10 +235,15 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
             File.SetUnixFileMode(DataDirectory, was & ~GroupAndOther);
             LogDirectoryNarrowed(_logger, DataDirectory, Octal(was));
         }
-        var removed = AtomicFile.RemoveStrayTempFiles(DataDirectory);
-        if (removed.Count > 0)
+        // Under the directory lock no write is in flight (here or in another process), so every
+        // temporary file is a crashed write's.
+        using (await DirectoryLock.AcquireAsync(DataDirectory, cancellationToken).ConfigureAwait(false))
         {
-            LogStrayTempFilesRemoved(_logger, removed.Count, DataDirectory, string.Join(", ", removed));
+            var removed = AtomicFile.RemoveStrayTempFiles(DataDirectory);
+            if (removed.Count > 0)
+            {
+                LogStrayTempFilesRemoved(_logger, removed.Count, DataDirectory, string.Join(", ", removed));
+            }
         }
         _ready = true;
     }
@@ -247,7 +254,12 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
         var bytes = JsonSerializer.SerializeToUtf8Bytes(StateRules.ToFile(identity), StateJsonContext.Default.IdentityFile);
         try
         {
-            if (await _files.TryCreateAsync(PathOf(IdentityFileName), bytes, cancellationToken).ConfigureAwait(false))
+            bool created;
+            using (await DirectoryLock.AcquireAsync(DataDirectory, cancellationToken).ConfigureAwait(false))
+            {
+                created = await _files.TryCreateAsync(PathOf(IdentityFileName), bytes, cancellationToken).ConfigureAwait(false);
+            }
+            if (created)
             {
                 LogIdentityCreated(_logger, identity.Uuid, identity.Sn, identity.Mac, PathOf(IdentityFileName));
                 return identity;
@@ -355,7 +367,10 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
         var bytes = JsonSerializer.SerializeToUtf8Bytes(file, info);
         try
         {
-            await _files.WriteAsync(PathOf(name), bytes, cancellationToken).ConfigureAwait(false);
+            using (await DirectoryLock.AcquireAsync(DataDirectory, cancellationToken).ConfigureAwait(false))
+            {
+                await _files.WriteAsync(PathOf(name), bytes, cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
@@ -394,7 +409,14 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
         }
         try
         {
-            File.Move(PathOf(name), target, overwrite: false);
+            if (Directory.Exists(PathOf(name)))
+            {
+                Directory.Move(PathOf(name), target);
+            }
+            else
+            {
+                File.Move(PathOf(name), target, overwrite: false);
+            }
             UnixFileSystem.FlushDirectory(DataDirectory);
             return target;
         }

@@ -75,9 +75,10 @@ internal sealed class SetupCodeJsonConverter : JsonConverter<SetupCode>
     {
         if (reader.TokenType != JsonTokenType.String || reader.ValueSpan.Length > 64 || reader.HasValueSequence)
         {
-            throw new JsonException("a setup code must be a string of 18 symbols");
+            throw new StateValueException("a setup code must be a string of 18 symbols");
         }
-        return SetupCode.TryParse(reader.GetString(), out var code, out var reason) ? code : throw new JsonException(reason);
+        // TryParse's reason never repeats the code.
+        return SetupCode.TryParse(reader.GetString(), out var code, out var reason) ? code : throw new StateValueException(reason);
     }
 
     public override void Write(Utf8JsonWriter writer, SetupCode value, JsonSerializerOptions options)
@@ -85,5 +86,23 @@ internal sealed class SetupCodeJsonConverter : JsonConverter<SetupCode>
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(value);
         writer.WriteStringValue(value.ToDisplayString());
+    }
+}
+
+/// <summary>A converter's error whose message is known to hold no part of the value (so a problem may quote it).</summary>
+internal sealed class StateValueException : JsonException
+{
+    public StateValueException()
+    {
+    }
+
+    public StateValueException(string message)
+        : base(message)
+    {
+    }
+
+    public StateValueException(string message, Exception innerException)
+        : base(message, innerException)
+    {
     }
 }

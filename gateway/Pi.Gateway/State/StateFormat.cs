@@ -61,7 +61,9 @@ internal static partial class StateFormat
         }
         catch (JsonException ex)
         {
-            problem = Describe(ex);
+            problem = EndsEarly(bytes)
+                ? $"the file ends in the middle of its JSON, after {bytes.Length} bytes (a half-written file?)"
+                : Describe(ex);
             return null;
         }
         catch (Exception ex) when (ex is Pi.Protocol.Errors.ProtocolException or ArgumentException)
@@ -70,6 +72,26 @@ internal static partial class StateFormat
             problem = "a member holds a value of the wrong form";
             return null;
         }
+    }
+
+    /// <summary>True when the bytes are the start of a JSON document that stops before its end.</summary>
+    private static bool EndsEarly(ReadOnlySpan<byte> bytes)
+    {
+        // Not the final block: at the end of the input the reader asks for more instead of failing.
+        var reader = new Utf8JsonReader(bytes, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { MaxDepth = 64 }));
+        try
+        {
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        // Complete: the last token closed the top level (a StartObject's own depth is 0 as well).
+        var complete = reader.CurrentDepth == 0 && reader.TokenType is not (JsonTokenType.None or JsonTokenType.StartObject or JsonTokenType.StartArray or JsonTokenType.PropertyName);
+        return !complete || reader.BytesConsumed < bytes.TrimEnd(" \t\r\n"u8).Length;
     }
 
     /// <summary>Null when the top-level object's <c>version</c> is <see cref="Version"/>.</summary>
@@ -99,6 +121,14 @@ internal static partial class StateFormat
         return "the file has no 'version'";
     }
 
+    // The messages of Pi.Protocol's converters (SecretString, SymmetricKey): fixed texts, no value.
+    private static readonly HashSet<string> SafeConverterMessages = new(StringComparer.Ordinal)
+    {
+        "a secret must be a string",
+        "a key must be a Base64 string",
+        "a key must be 16 bytes in Base64",
+    };
+
     private static string Describe(JsonException ex)
     {
         var where = ex.LineNumber is { } line
@@ -110,8 +140,12 @@ internal static partial class StateFormat
         var missing = ex.Message.Contains("missing required properties", StringComparison.Ordinal)
             ? string.Join(", ", MissingName().Matches(ex.Message).Select(m => m.Groups[1].Value).Where(KnownNames.Value.Contains))
             : null;
-        return missing is not null
-            ? $"a required member is missing{(missing.Length > 0 ? $": {missing}" : string.Empty)}{member}"
+        if (missing is not null)
+        {
+            return $"a required member is missing{(missing.Length > 0 ? $": {missing}" : string.Empty)}{member}";
+        }
+        return ex is StateValueException || SafeConverterMessages.Contains(ex.Message)
+            ? $"{ex.Message}{where}{member}"
             : $"invalid JSON or a member of the wrong type or form{where}{member}";
     }
 

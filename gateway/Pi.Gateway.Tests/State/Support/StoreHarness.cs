@@ -32,9 +32,10 @@ internal sealed class StoreHarness : IDisposable
 
     public string File(string name) => Path.Combine(DataDirectory, name);
 
+    /// <summary>The entries of the data directory but its lock file, sorted.</summary>
     public IReadOnlyList<string> FileNames() =>
         Directory.Exists(DataDirectory)
-            ? [.. Directory.EnumerateFileSystemEntries(DataDirectory).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+            ? [.. Directory.EnumerateFileSystemEntries(DataDirectory).Select(Path.GetFileName).OfType<string>().Where(n => n != ".lock").Order(StringComparer.Ordinal)]
             : [];
 
     /// <summary>A store as a fresh start of the gateway would make it.</summary>
