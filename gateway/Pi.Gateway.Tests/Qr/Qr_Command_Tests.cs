@@ -95,7 +95,7 @@ public sealed class Qr_Command_Tests : IDisposable
         var (code, output, _) = await RunAsync("--help");
 
         Assert.Equal(0, code);
-        Assert.StartsWith("usage: Pi.Gateway qr [--png <path>] [--invert]", output, StringComparison.Ordinal);
+        Assert.StartsWith("usage: Pi.Gateway qr [--png <path>] [--invert] [--regenerate-identity]", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -133,13 +133,31 @@ public sealed class Qr_Command_Tests : IDisposable
         Assert.Contains("--regenerate-identity", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task With_the_regenerate_switch_a_corrupt_identity_gets_a_new_label()
+    {
+        var old = await _harness.Start().LoadOrCreateIdentityAsync(StoreHarness.InterfaceMac, null, CancellationToken.None);
+        await File.WriteAllTextAsync(_harness.File("identity.json"), "{\"version\":1");
+
+        var (code, output, error) = await RunAsync(new SoftApNamingOptions(), regenerateIdentity: true, "--regenerate-identity");
+
+        Assert.Equal(0, code);
+        Assert.Empty(error);
+        var identity = await _harness.Start().LoadOrCreateIdentityAsync(StoreHarness.InterfaceMac, null, CancellationToken.None);
+        Assert.NotEqual(old.Uuid, identity.Uuid);
+        Assert.Contains($"  Setup code  {identity.SetupCode.ToDisplayString()}\n", output, StringComparison.Ordinal);
+    }
+
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] arguments) => RunAsync(new SoftApNamingOptions(), arguments);
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(SoftApNamingOptions naming, params string[] arguments)
+    private Task<(int Code, string Output, string Error)> RunAsync(SoftApNamingOptions naming, params string[] arguments) =>
+        RunAsync(naming, regenerateIdentity: false, arguments);
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(SoftApNamingOptions naming, bool regenerateIdentity, params string[] arguments)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var command = new QrCommand(_harness.Start(), Options.Create(naming), new AtomicFile());
+        var command = new QrCommand(_harness.Start(regenerateIdentity: regenerateIdentity), Options.Create(naming), new AtomicFile());
 
         var code = await command.RunAsync(arguments, StoreHarness.InterfaceMac, output, error, CancellationToken.None);
 

@@ -4,7 +4,7 @@ using Pi.Gateway.State;
 namespace Pi.Gateway.Qr;
 
 /// <summary>
-/// <c>Pi.Gateway qr [--png &lt;path&gt;] [--invert]</c>: prints the gateway's label (MAC, SSID, setup code,
+/// <c>Pi.Gateway qr [--png &lt;path&gt;] [--invert] [--regenerate-identity]</c>: prints the gateway's label (MAC, SSID, setup code,
 /// serial number, uuid, the QR payload text and the QR code drawn for the terminal) and, with
 /// <c>--png</c>, writes the QR code as a PNG (atomically, mode 0600: it holds the setup code). On a
 /// new device it makes the identity first, so the label can be printed before the first start.
@@ -18,9 +18,11 @@ public sealed class QrCommand
     /// <summary>Exit codes (sysexits.h): done, bad usage, the PNG could not be written.</summary>
     public const int Success = 0, UsageError = 64, CannotWrite = 74;
 
-    private const string Usage = "usage: Pi.Gateway qr [--png <path>] [--invert]\n"
-        + "  --png <path>  also write the QR code as a PNG to <path> (mode 0600)\n"
-        + "  --invert      draw dark modules as blocks (for a terminal with a light background)\n";
+    private const string Usage = "usage: Pi.Gateway qr [--png <path>] [--invert] [--regenerate-identity]\n"
+        + "  --png <path>             also write the QR code as a PNG to <path> (mode 0600)\n"
+        + "  --invert                 draw dark modules as blocks (for a terminal with a light background)\n"
+        + "  --regenerate-identity    only if identity.json is corrupt: make a new identity (and wipe the\n"
+        + "                           registration); a valid identity is never replaced\n";
 
     private readonly IGatewayStateStore _store;
     private readonly SoftApNamingOptions _naming;
@@ -60,6 +62,9 @@ public sealed class QrCommand
                     break;
                 case "--invert":
                     invert = true;
+                    break;
+                case StateOptions.RegenerateIdentityArgument:
+                    // The host applies it to the state options (see AddGatewayState); here it is allowed.
                     break;
                 case "--help" or "-h":
                     await output.WriteAsync(Usage).ConfigureAwait(false);
