@@ -136,6 +136,7 @@ public sealed class Atomic_File_Tests : IDisposable
         using var done = new CancellationTokenSource();
         var torn = 0;
         var reads = 0;
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
 
         var reader = Task.Run(async () =>
         {
@@ -143,6 +144,7 @@ public sealed class Atomic_File_Tests : IDisposable
             {
                 var bytes = await File.ReadAllBytesAsync(path);
                 reads++;
+                reading.TrySetResult();
                 var whole = bytes.Length == size
                     && (!bytes.AsSpan().ContainsAnyExcept((byte)0xAA) || !bytes.AsSpan().ContainsAnyExcept((byte)0x55));
                 if (!whole)
@@ -151,6 +153,7 @@ public sealed class Atomic_File_Tests : IDisposable
                 }
             }
         });
+        await reading.Task;
         for (var i = 0; i < 40; i++)
         {
             await writer.WriteAsync(path, Filled(size, i % 2 == 0 ? (byte)0x55 : (byte)0xAA), CancellationToken.None);
