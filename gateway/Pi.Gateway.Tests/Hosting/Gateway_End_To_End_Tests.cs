@@ -119,7 +119,7 @@ internal sealed class GatewayRig : IAsyncDisposable
         var machineOptions = new GatewayStateMachineOptions();
         Runner = new GatewayRunner(
             new GatewayStateMachine(machineOptions, () => 0.5), machineOptions, Store, Radio, Client, Leds, Button, Leds, Leds,
-            Options.Create(provisioning), Options.Create(new GatewayHostOptions { SerialNumberPath = null }), Options.Create(cloudOptions),
+            Options.Create(provisioning), Options.Create(new GatewayHostOptions { SerialNumberPath = null }), Options.Create(new Pi.Gateway.Qr.SoftApNamingOptions()), Options.Create(cloudOptions),
             TimeProvider.System, NullLoggerFactory.Instance);
         Runner.Transitioned += t => States.Writer.TryWrite(t.To);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Pi.Gateway.Cloud;
 using Pi.Gateway.Core;
 using Pi.Gateway.Provisioning;
+using Pi.Gateway.Qr;
 using Pi.Gateway.State;
 using Pi.Gateway.Wifi;
 
@@ -15,12 +16,6 @@ public sealed class GatewayHostOptions
 {
     /// <summary>The configuration section.</summary>
     public const string Section = "Gateway";
-
-    /// <summary>softAP SSID brand part (<c>brand_category_XXYYZZ</c>).</summary>
-    public string Brand { get; set; } = "pi";
-
-    /// <summary>softAP SSID category part.</summary>
-    public string Category { get; set; } = "gateway";
 
     /// <summary>Provisioning without a setup code (the seed's open mode; insecure, off by default).</summary>
     public bool OpenMode { get; set; }
@@ -50,6 +45,7 @@ public sealed partial class GatewayRunner : BackgroundService
     private readonly IHealthReporter _health;
     private readonly ProvisioningServerOptions _provisioningOptions;
     private readonly GatewayHostOptions _options;
+    private readonly SoftApNamingOptions _naming;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly ILogger<GatewayRunner> _logger;
@@ -70,6 +66,7 @@ public sealed partial class GatewayRunner : BackgroundService
         IHealthReporter health,
         IOptions<ProvisioningServerOptions> provisioningOptions,
         IOptions<GatewayHostOptions> options,
+        IOptions<SoftApNamingOptions> naming,
         IOptions<CloudClientOptions> cloudOptions,
         TimeProvider time,
         ILoggerFactory loggers)
@@ -77,6 +74,8 @@ public sealed partial class GatewayRunner : BackgroundService
         ArgumentNullException.ThrowIfNull(provisioningOptions);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(cloudOptions);
+        ArgumentNullException.ThrowIfNull(naming);
+        _naming = naming.Value;
         ArgumentNullException.ThrowIfNull(loggers);
         _machine = machine;
         _machineOptions = machineOptions;
@@ -378,8 +377,7 @@ public sealed partial class GatewayRunner : BackgroundService
         }
     }
 
-    private string SoftApSsid() =>
-        $"{_options.Brand}_{_options.Category}_{string.Concat(_radio.MacAddress.GetAddressBytes()[^3..].Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)))}";
+    private string SoftApSsid() => Qr.SoftApSsid.For(_naming, FormatMac(_radio));
 
     private static string FormatMac(IWifiRadio radio) =>
         string.Join(':', radio.MacAddress.GetAddressBytes().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
