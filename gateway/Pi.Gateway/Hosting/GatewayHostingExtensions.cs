@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Pi.Gateway.Cloud;
+using Pi.Gateway.Core;
+using Pi.Gateway.Provisioning;
+using Pi.Gateway.State;
+
+namespace Pi.Gateway.Hosting;
+
+/// <summary>
+/// Wires the gateway service: state on disk, the state machine and its runner, provisioning, the
+/// cloud client and the systemd integration. Options bind through the configuration binding source
+/// generator (no reflection: the gateway is trimmed and AOT-compiled). Wi-Fi and GPIO are added by
+/// their own extensions.
+/// </summary>
+public static class GatewayHostingExtensions
+{
+    /// <summary>Adds everything but the hardware seams (Wi-Fi radio, GPIO).</summary>
+    public static IHostApplicationBuilder AddGatewayService(this IHostApplicationBuilder builder, IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(args);
+        builder.AddGatewayState(args);
+        var configuration = builder.Configuration;
+
+        builder.Services.AddOptions<GatewayHostOptions>()
+            .Configure(o => configuration.GetSection(GatewayHostOptions.Section).Bind(o));
+        builder.Services.AddOptions<CloudClientOptions>()
+            .Configure(o => configuration.GetSection(CloudClientOptions.Section).Bind(o))
+            .Validate(o => o.Validate().Count == 0, "Cloud options are invalid (timeouts out of range or a fingerprint that is not SHA-256 hex)")
+            .ValidateOnStart();
+        builder.Services.AddOptions<ProvisioningServerOptions>()
+            .Configure(o => configuration.GetSection(ProvisioningServerOptions.SectionName).Bind(o))
+            .Validate(o => o.Validate().Count == 0, "Provisioning options are invalid (ports, addresses or limits)")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(_ =>
+        {
+            var failSafe = configuration.GetValue<TimeSpan?>("Gateway:FailSafeTimeout");
+            var options = new GatewayStateMachineOptions();
+            options = failSafe is { } timeout ? options with { FailSafeTimeout = timeout } : options;
+            var problems = options.Validate();
+            return problems.Count == 0 ? options : throw new OptionsValidationException(nameof(GatewayStateMachineOptions), typeof(GatewayStateMachineOptions), problems);
+        });
+
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(sp => new CloudTrust(sp.GetRequiredService<IOptions<CloudClientOptions>>().Value.TrustedCertificateSha256));
+        builder.Services.AddHttpClient<CloudLoginClient>()
+            .ConfigurePrimaryHttpMessageHandler(sp =>
+            {
+                var trust = sp.GetRequiredService<CloudTrust>();
+                var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+                handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => trust.Validate(certificate, errors);
+                return handler;
+            });
+        builder.Services.TryAddSingleton<ICloudRequestHandler, GatewayRequestHandler>();
+        builder.Services.AddSingleton<CloudClient>();
+        builder.Services.AddSingleton(sp => new GatewayStateMachine(sp.GetRequiredService<GatewayStateMachineOptions>(), Random.Shared.NextDouble));
+        builder.Services.TryAddSingleton<IPairingWindow, LoggedPairingWindow>();
+        builder.Services.TryAddSingleton<IHealthReporter, SystemdHealthReporter>();
+        builder.Services.AddSingleton<GatewayRunner>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayRunner>());
+        builder.Services.AddSystemd();
+        return builder;
+    }
+}
+
+/// <summary>Until the sub-device bridge lands, opening the pairing window is only logged.</summary>
+public sealed partial class LoggedPairingWindow(ILogger<LoggedPairingWindow> logger) : IPairingWindow
+{
+    /// <inheritdoc />
+    public void Open(TimeSpan duration) => LogOpened(logger, duration);
+
+    [LoggerMessage(EventId = 2210, Level = LogLevel.Information, Message = "Pairing window opened for {Duration} (the sub-device bridge is not running yet)")]
+    private static partial void LogOpened(ILogger logger, TimeSpan duration);
+}
