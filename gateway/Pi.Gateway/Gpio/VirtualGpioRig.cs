@@ -129,9 +129,10 @@ public sealed class VirtualGpioRig : IAsyncDisposable
     public async Task<RigPress> PressForAsync(int pin, TimeSpan duration, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
-        var pressedAt = await PressAsync(pin, cancellationToken).ConfigureAwait(false);
+        DateTimeOffset pressedAt;
         try
         {
+            pressedAt = await PressAsync(pin, cancellationToken).ConfigureAwait(false);
             await Task.Delay(duration, _timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -270,6 +271,10 @@ public sealed class VirtualGpioRig : IAsyncDisposable
             }
 
             await _socket.SendAsync(Encoding.ASCII.GetBytes(line + "\n"), SocketFlags.None, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            throw new VirtualGpioRigException("The virtual GPIO connection is closed.", ex);
         }
         finally
         {

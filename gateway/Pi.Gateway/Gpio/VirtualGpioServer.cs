@@ -303,9 +303,33 @@ internal sealed partial class VirtualGpioServer : IDisposable
                 await Task.WhenAny(writer, Task.Delay(FlushOnClose, CancellationToken.None)).ConfigureAwait(false);
                 Abort();
                 await writer.ConfigureAwait(false);
-                Dispose();
+                CloseGracefully();
                 LogDisconnected(server._logger);
             }
+        }
+
+        /// <summary>
+        /// Closing a Unix socket with unread input resets the peer, which may then lose the reply it
+        /// was sent (an <c>ERR line-too-long</c>). So: end our side, discard a bounded amount of
+        /// what is already queued, then close.
+        /// </summary>
+        private void CloseGracefully()
+        {
+            try
+            {
+                socket.Shutdown(SocketShutdown.Send);
+                var sink = new byte[4096];
+                for (var drained = 0; drained < 256 * 1024 && socket.Available > 0;)
+                {
+                    drained += socket.Receive(sink, SocketFlags.None);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // Already gone.
+            }
+
+            Dispose();
         }
 
         private async Task ReadLoopAsync(CancellationToken token)
