@@ -119,13 +119,32 @@ public sealed class Virtual_Gpio_Driver_Event_Tests : IDisposable
     public async Task WaitForEvent_ignores_other_edges()
     {
         await _driver.DriveAsync(17, PinValue.Low, _deadline.Token);
-        var wait = Task.Run(() => _controller.WaitForEvent(17, PinEventTypes.Falling, _deadline.Token));
+        var wait = _controller.WaitForEventAsync(17, PinEventTypes.Falling, _deadline.Token).AsTask();
 
         await _driver.DriveAsync(17, PinValue.High, _deadline.Token);
-        Assert.False(wait.IsCompleted);
+        Assert.False(wait.IsCompleted); // a matching edge completes the wait synchronously
         await _driver.DriveAsync(17, PinValue.Low, _deadline.Token);
 
         Assert.Equal(PinEventTypes.Falling, (await wait).EventTypes);
+    }
+
+    [Fact]
+    public async Task The_blocking_WaitForEvent_returns_on_an_edge()
+    {
+        var wait = Task.Run(() => _controller.WaitForEvent(17, PinEventTypes.Falling | PinEventTypes.Rising, _deadline.Token));
+
+        // The blocking call registers on another thread at a time this test cannot see: toggle until it has.
+        var level = PinValue.Low;
+        while (!wait.IsCompleted)
+        {
+            await _driver.DriveAsync(17, level, _deadline.Token);
+            level = !level;
+            await Task.WhenAny(wait, Task.Delay(10, _deadline.Token));
+        }
+
+        var result = await wait;
+        Assert.False(result.TimedOut);
+        Assert.NotEqual(PinEventTypes.None, result.EventTypes);
     }
 
     [Fact]

@@ -73,8 +73,9 @@ public sealed class Virtual_Gpio_Rig_Tests : IAsyncLifetime, IDisposable
     {
         _controller.OpenPin(17, PinMode.InputPullUp);
         using var cancel = new CancellationTokenSource();
+        var pressed = _controller.WaitForEventAsync(17, PinEventTypes.Falling, _deadline.Token).AsTask();
         var press = _rig.PressForAsync(17, TimeSpan.FromMinutes(5), cancel.Token);
-        await _controller.WaitForEventAsync(17, PinEventTypes.Falling, _deadline.Token);
+        Assert.False((await pressed).TimedOut);
 
         await cancel.CancelAsync();
 

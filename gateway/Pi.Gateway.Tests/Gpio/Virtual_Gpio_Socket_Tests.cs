@@ -192,11 +192,11 @@ public sealed class Virtual_Gpio_Socket_Tests : IDisposable
 
             Assert.Equal("OK", await rigs[0].RequestAsync("QUIT", _deadline.Token));
             Assert.Null(await rigs[0].ReadLineAsync(_deadline.Token));
-            await WaitForAsync(async () =>
+            // The server forgets the closed connection a moment later; until then a newcomer is told busy.
+            while (!await PingsAsync())
             {
-                using var again = await RawRigClient.ConnectAsync(_path, _deadline.Token);
-                return await again.RequestAsync("PING", _deadline.Token) == "PONG";
-            });
+                await Task.Delay(10, _deadline.Token);
+            }
         }
         finally
         {
@@ -211,7 +211,8 @@ public sealed class Virtual_Gpio_Socket_Tests : IDisposable
         using var sleeper = await RawRigClient.ConnectAsync(_path, _deadline.Token);
         sleeper.Socket.ReceiveBufferSize = 4096;
         await sleeper.SendAsync("WATCH\n", _deadline.Token);
-        await WaitForAsync(() => Task.FromResult(true)); // let the server take the WATCH
+        Assert.Equal("STATE 27 output 0", await sleeper.ReadLineAsync(_deadline.Token));
+        Assert.StartsWith("OK ", await sleeper.ReadLineAsync(_deadline.Token), StringComparison.Ordinal);
 
         // Far more events than the outbox and the kernel's buffers hold; every write returns at once.
         var writes = Task.Run(() =>
@@ -302,15 +303,16 @@ public sealed class Virtual_Gpio_Socket_Tests : IDisposable
         Assert.Contains("Gpio:VirtualSocketPath", error.Message, StringComparison.Ordinal);
     }
 
-    private async Task WaitForAsync(Func<Task<bool>> condition)
+    private async Task<bool> PingsAsync()
     {
-        while (!await condition())
+        try
         {
-            await Task.Delay(10, _deadline.Token);
+            using var rig = await RawRigClient.ConnectAsync(_path, _deadline.Token);
+            return await rig.RequestAsync("PING", _deadline.Token) == "PONG";
         }
-
-        // One round trip on a fresh connection: the server has handled what came before.
-        using var probe = await RawRigClient.ConnectAsync(_path, _deadline.Token);
-        await probe.RequestAsync("PING", _deadline.Token);
+        catch (SocketException)
+        {
+            return false; // refused and closed before the PING went out
+        }
     }
 }

@@ -177,6 +177,16 @@ public sealed class Status_Leds_Tests : IDisposable
         await statusLeds.StopAsync(CancellationToken.None);
     }
 
+    [Fact]
+    public async Task A_pin_already_in_use_fails_the_start()
+    {
+        _controller.OpenPin(Red, PinMode.InputPullUp);
+        using var statusLeds = Create([Green, Red]);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => statusLeds.StartAsync(CancellationToken.None));
+        Assert.Equal(VirtualPinMode.InputPullUp, _driver.GetPin(Red).Mode);
+    }
+
     private StatusLeds Create(int[] pins, bool activeHigh = true) =>
         new(_controller, Options.Create(new GpioOptions { LedPins = pins, LedActiveHigh = activeHigh }), _time, NullLogger<StatusLeds>.Instance);
 

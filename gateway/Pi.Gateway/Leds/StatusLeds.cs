@@ -98,6 +98,12 @@ public sealed partial class StatusLeds : IHostedService, IDisposable
                 return Task.CompletedTask;
             }
 
+            // GpioController 4.x reopens an open pin without complaint (and would change its mode).
+            if (_pins.FirstOrDefault(_controller.IsPinOpen, -1) is var busy and >= 0)
+            {
+                throw new InvalidOperationException($"Pin {busy} (Gpio:LedPins) is already in use.");
+            }
+
             foreach (var pin in _pins)
             {
                 // The initial value is latched before the pin turns output: an active-low LED never flashes.
