@@ -79,9 +79,10 @@ public sealed class GpioOptions
 
         if (section[nameof(Driver)] is { } driver)
         {
-            if (Enum.TryParse<GpioDriverKind>(driver, ignoreCase: true, out var kind) && Enum.IsDefined(kind) && !int.TryParse(driver, CultureInfo.InvariantCulture, out _))
+            // By name only: Enum.TryParse would also take "3" or "Virtual,Libgpiod".
+            if (Enum.GetNames<GpioDriverKind>().FirstOrDefault(n => n.Equals(driver.Trim(), StringComparison.OrdinalIgnoreCase)) is { } name)
             {
-                options.Driver = kind;
+                options.Driver = Enum.Parse<GpioDriverKind>(name);
             }
             else
             {
