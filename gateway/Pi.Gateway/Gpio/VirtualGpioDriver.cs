@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Device.Gpio;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,9 +27,9 @@ public sealed record VirtualGpioDriverOptions(
 /// <see cref="VirtualGpioDriverOptions.SocketPath"/> (see <see cref="VirtualGpioRig"/>).
 /// </summary>
 /// <remarks>
-/// Edge callbacks run one at a time, in edge order, on one dispatcher task, never on the caller's
-/// thread and never under the driver's lock (like libgpiod's event thread). A callback that throws
-/// is logged and the next one still runs.
+/// Edge callbacks run one at a time, in edge order, on the driver's own thread, never on the
+/// caller's thread and never under the driver's lock (like libgpiod's event thread, and like it
+/// independent of the thread pool's health). A callback that throws is logged and the next one still runs.
 /// </remarks>
 public sealed partial class VirtualGpioDriver : GpioDriver
 {
@@ -43,9 +43,7 @@ public sealed partial class VirtualGpioDriver : GpioDriver
     private readonly VirtualPin[] _pins;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
-    private readonly Channel<CallbackBatch> _callbacks =
-        Channel.CreateUnbounded<CallbackBatch>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _dispatcher;
+    private readonly BlockingCollection<CallbackBatch> _callbacks = [];
     private readonly List<Action<VirtualPinChange>> _watchers = [];
     private readonly VirtualGpioServer? _server;
     private bool _disposed;
@@ -74,12 +72,12 @@ public sealed partial class VirtualGpioDriver : GpioDriver
             _pins[i] = new VirtualPin();
         }
 
-        _dispatcher = Task.Run(DispatchCallbacksAsync);
+        new Thread(DispatchCallbacks) { IsBackground = true, Name = "Virtual GPIO events" }.Start();
         if (options.SocketPath is { } path)
         {
             if (OperatingSystem.IsWindows())
             {
-                _callbacks.Writer.TryComplete();
+                _callbacks.CompleteAdding();
                 throw new GpioUnavailableException("The virtual GPIO socket needs a Unix-like system (Linux, macOS).");
             }
 
@@ -89,7 +87,7 @@ public sealed partial class VirtualGpioDriver : GpioDriver
             }
             catch
             {
-                _callbacks.Writer.TryComplete();
+                _callbacks.CompleteAdding();
                 throw;
             }
         }
@@ -424,7 +422,7 @@ public sealed partial class VirtualGpioDriver : GpioDriver
 
                 // Callbacks already queued still run; the dispatcher then ends. Not awaited: Dispose
                 // may be called from a callback, which runs on the dispatcher.
-                _callbacks.Writer.TryComplete();
+                _callbacks.CompleteAdding();
             }
 
             _server?.Dispose();
@@ -444,7 +442,7 @@ public sealed partial class VirtualGpioDriver : GpioDriver
         if (level == p.Level)
         {
             // Still through the dispatcher: the rig's request completes after every earlier edge's callbacks.
-            if (delivered is not null && !_callbacks.Writer.TryWrite(new CallbackBatch([], null, delivered)))
+            if (delivered is not null && !TryQueue(new CallbackBatch([], null, delivered)))
             {
                 delivered.TrySetResult();
             }
@@ -473,7 +471,7 @@ public sealed partial class VirtualGpioDriver : GpioDriver
         var handlers = p.Callbacks.Where(c => (c.Types & edge) != 0).Select(c => c.Handler).ToArray();
         if (handlers.Length > 0 || delivered is not null)
         {
-            if (!_callbacks.Writer.TryWrite(new CallbackBatch(handlers, new PinValueChangedEventArgs(edge, pin), delivered)))
+            if (!TryQueue(new CallbackBatch(handlers, new PinValueChangedEventArgs(edge, pin), delivered)))
             {
                 delivered?.TrySetResult();
             }
@@ -482,9 +480,9 @@ public sealed partial class VirtualGpioDriver : GpioDriver
         return at;
     }
 
-    private async Task DispatchCallbacksAsync()
+    private void DispatchCallbacks()
     {
-        await foreach (var batch in _callbacks.Reader.ReadAllAsync().ConfigureAwait(false))
+        foreach (var batch in _callbacks.GetConsumingEnumerable())
         {
             foreach (var handler in batch.Handlers)
             {
@@ -503,6 +501,9 @@ public sealed partial class VirtualGpioDriver : GpioDriver
             batch.Delivered?.TrySetResult();
         }
     }
+
+    /// <summary>Queues callbacks for the event thread; false once the driver is disposed. Under the lock.</summary>
+    private bool TryQueue(CallbackBatch batch) => !_callbacks.IsAddingCompleted && _callbacks.TryAdd(batch);
 
     private VirtualPin PinAt(int pin, string paramName)
     {
