@@ -33,6 +33,9 @@ internal static class RigCommandLine
             var value = i + 1 < args.Length ? args[i + 1] : null;
             switch (args[i])
             {
+                case "--help" or "-h":
+                    await output.WriteLineAsync(Usage);
+                    return 0;
                 case "--socket" when value is not null:
                     socket = value;
                     i++;

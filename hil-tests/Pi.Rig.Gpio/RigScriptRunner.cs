@@ -11,7 +11,17 @@ internal sealed class RigScriptRunner(string socketPath, PinValue pressLevel, Te
 
     public async Task RunAsync(IReadOnlyList<RigStatement> statements, CancellationToken cancellationToken)
     {
-        await using var rig = await VirtualGpioRig.ConnectAsync(socketPath, pressLevel, TimeProvider.System, cancellationToken);
+        VirtualGpioRig connected;
+        try
+        {
+            connected = await VirtualGpioRig.ConnectAsync(socketPath, pressLevel, TimeProvider.System, cancellationToken);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new VirtualGpioRigException($"cannot connect to {socketPath} ({ex.SocketErrorCode}); is the gateway running with Gpio:Driver=Virtual?", ex);
+        }
+
+        await using var rig = connected;
         foreach (var statement in statements)
         {
             await RunAsync(rig, statement, cancellationToken);

@@ -30,7 +30,7 @@ public sealed class GpioOptions
     /// <summary>The driver (default <see cref="GpioDriverKind.Libgpiod"/>: the gateway's home is a Pi).</summary>
     public GpioDriverKind Driver { get; set; } = GpioDriverKind.Libgpiod;
 
-    /// <summary>The gpiochip number for libgpiod (0: the header's chip on a Pi 1-4, and on a Pi 5 with kernel 6.6.45 or later).</summary>
+    /// <summary>The gpiochip number for libgpiod (0: the header's chip on a Pi 1-4 and on a Pi 5 with a current kernel; <c>gpiodetect</c> tells).</summary>
     public int Chip { get; set; }
 
     /// <summary>The virtual driver's rig socket (systemd's <c>RuntimeDirectory=pi-gateway</c> makes its folder).</summary>
@@ -43,8 +43,8 @@ public sealed class GpioOptions
     public bool VirtualSocketGroupAccess { get; set; }
 
     /// <summary>
-    /// The reset button's pin: BCM 17 (header pin 11, with ground beside it on pin 9). Free on every
-    /// Pi: not I2C, SPI, UART or PCM, and no boot-time role.
+    /// The reset button's pin: BCM 17 (header pin 11, with ground beside it on pin 9). Free in Raspberry
+    /// Pi OS's default configuration: not an I2C, SPI0, UART or PCM pin, and no role at boot.
     /// </summary>
     public int ResetPin { get; set; } = 17;
 
