@@ -169,7 +169,7 @@ public static class WpaCliParser
         return result;
     }
 
-    /// <summary>Reads one control-interface event line (with or without its <c>&lt;N&gt;</c> priority prefix).</summary>
+    /// <summary>Reads one event line: from the control interface (<c>&lt;3&gt;CTRL-EVENT-…</c>) or wpa_supplicant's log file (<c>wlan0: CTRL-EVENT-…</c>).</summary>
     public static WpaEvent ParseEvent(string? line)
     {
         if (string.IsNullOrEmpty(line) || line.Length > ToolOutput.MaxLineChars)
@@ -184,6 +184,12 @@ public static class WpaCliParser
             {
                 text = text[(close + 1)..];
             }
+        }
+        // wpa_supplicant's log file (-f) prefixes the interface ("wlan0: CTRL-EVENT-…"), maybe a timestamp.
+        var control = text.IndexOf("CTRL-EVENT-", StringComparison.Ordinal);
+        if (control > 0)
+        {
+            text = text[control..];
         }
         var reason = ReadReason(text);
         if (text.StartsWith("CTRL-EVENT-CONNECTED"))
