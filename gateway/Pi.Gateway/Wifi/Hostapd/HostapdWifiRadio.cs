@@ -19,7 +19,6 @@ namespace Pi.Gateway.Wifi.Hostapd;
 public sealed partial class HostapdWifiRadio : IWifiRadio, IDisposable
 {
     private const string Name = "hostapd";
-    private static readonly TimeSpan ScanBusyRetry = TimeSpan.FromSeconds(1);
 
     private readonly WifiOptions _options;
     private readonly ICommandRunner _runner;
@@ -100,7 +99,7 @@ public sealed partial class HostapdWifiRadio : IWifiRadio, IDisposable
                 var dump = await RunAsync(Command.Of("iw", "dev", _interface, "scan", "dump"), cancellationToken).ConfigureAwait(false);
                 return dump.Succeeded ? IwScanParser.Parse(dump.StandardOutput) : throw Failed("iw scan dump", dump);
             }
-            await Task.Delay(ScanBusyRetry, _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_options.PollInterval, _time, cancellationToken).ConfigureAwait(false);
         }
     }
 
