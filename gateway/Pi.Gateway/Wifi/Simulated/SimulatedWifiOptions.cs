@@ -20,7 +20,14 @@ public sealed class SimulatedWifiOptions
     public TimeSpan JoinDelay { get; set; } = TimeSpan.Zero;
 
     /// <summary>The networks in range.</summary>
-    public IList<SimulatedNetwork> Networks { get; init; } = [];
+    public IList<SimulatedNetwork> Networks
+    {
+        get => _networks;
+        // A file without "networks" has none (the serializer may hand over null).
+        set => _networks = value ?? [];
+    }
+
+    private IList<SimulatedNetwork> _networks = [];
 
     /// <summary>The problems with this world (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -36,6 +43,11 @@ public sealed class SimulatedWifiOptions
         }
         foreach (var (network, i) in Networks.Select((n, i) => (n, i)))
         {
+            if (network is null)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"Wifi:Simulated:Networks:{i} is empty"));
+                continue;
+            }
             var at = string.Create(CultureInfo.InvariantCulture, $"Wifi:Simulated:Networks:{i}");
             try
             {
@@ -72,7 +84,11 @@ public sealed class SimulatedWifiOptions
         }
         catch (IOException e)
         {
-            throw new InvalidOperationException($"the simulated networks file {path} cannot be read", e);
+            throw new InvalidOperationException($"Wifi:SimulatedNetworksFile {path} cannot be read", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new InvalidOperationException($"Wifi:SimulatedNetworksFile {path} cannot be read", e);
         }
     }
 
@@ -193,8 +209,7 @@ public sealed class SimulatedNetwork
     ReadCommentHandling = JsonCommentHandling.Skip,
     AllowTrailingCommas = true,
     WriteIndented = true,
-    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(SimulatedWifiOptions))]
 [JsonSerializable(typeof(WifiSecurity))]
 [JsonSerializable(typeof(WifiFailure))]
