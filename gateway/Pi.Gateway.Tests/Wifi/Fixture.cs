@@ -8,7 +8,7 @@ namespace Pi.Gateway.Tests.Wifi;
 /// </summary>
 internal static class Fixture
 {
-    public static string Directory { get; } = Path.Combine(Here(), "Fixtures");
+    public static string Directory { get; } = Locate();
 
     public static string Read(string name)
     {
@@ -20,5 +20,23 @@ internal static class Fixture
     public static IEnumerable<string> Named(string prefix) =>
         System.IO.Directory.GetFiles(Directory, prefix + "*.txt").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
-    private static string Here([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+    // The source path the compiler recorded; when a CI build maps source paths (/_/…), the
+    // folder is found by walking up from the test binaries to the repository.
+    private static string Locate([CallerFilePath] string source = "")
+    {
+        var beside = Path.Combine(Path.GetDirectoryName(source) ?? string.Empty, "Fixtures");
+        if (System.IO.Directory.Exists(beside))
+        {
+            return beside;
+        }
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "gateway", "Pi.Gateway.Tests", "Wifi", "Fixtures");
+            if (System.IO.Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+        return beside;
+    }
 }
