@@ -283,6 +283,18 @@ public sealed class Hostapd_Radio_Tests : IDisposable
     }
 
     [Fact]
+    public async Task A_station_file_that_cannot_be_written_is_a_radio_error()
+    {
+        _system.WpaStates.Add("COMPLETED");
+        Directory.CreateDirectory(_options.ResolvedStationConfigPath);
+
+        var result = await _radio.JoinAsync("Home", "correct horse", TimeSpan.FromSeconds(20), CancellationToken.None);
+
+        Assert.Equal(JoinResult.Failed(WifiFailure.RadioError), result);
+        Assert.Empty(_system.Running);
+    }
+
+    [Fact]
     public async Task Station_status_resumes_the_saved_network_once_and_reports_it()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_options.ResolvedStationConfigPath)!);

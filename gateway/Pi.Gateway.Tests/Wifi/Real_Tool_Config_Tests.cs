@@ -9,18 +9,14 @@ using Pi.Protocol.Messages;
 namespace Pi.Gateway.Tests.Wifi;
 
 /// <summary>
-/// The generated files, read by the real programs: dnsmasq's syntax check, hostapd started with
-/// driver=none (no radio needed; a made-up interface name is enough for it) until hostapd_cli
-/// reports ENABLED, wpa_supplicant with driver=none on a veth in a throwaway network namespace,
-/// and wpa_passphrase for the PSK.
+/// The generated files, read by the real programs: dnsmasq's syntax check, wpa_supplicant with
+/// driver=none on a veth in a throwaway network namespace, and wpa_passphrase for the PSK
+/// (hostapd: Real_Hostapd_Tests.cs).
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed partial class Real_Tool_Config_Tests
 {
     private static readonly ProcessCommandRunner Runner = new();
-
-    // With a country_code hostapd waits up to 5 s for a regulatory update that driver=none never sends.
-    private static readonly TimeSpan HostapdStartBound = TimeSpan.FromSeconds(30);
 
     [Fact]
     public async Task Dnsmasq_accepts_the_generated_config()
@@ -48,70 +44,6 @@ public sealed partial class Real_Tool_Config_Tests
         var result = await Runner.RunAsync(Command.Of("dnsmasq", "--test", "-C", conf), CancellationToken.None);
 
         Assert.False(result.Succeeded);
-    }
-
-    [Fact]
-    public Task Hostapd_runs_an_open_ap_from_the_generated_config() =>
-        RunHostapdAsync(new AccessPointSettings("pi_gateway_A1B2C3", Channel: 11, CountryCode: "DE"), passphrase: null);
-
-    [Fact]
-    public Task Hostapd_runs_a_wpa2_ap_with_a_utf8_ssid_from_the_generated_config() =>
-        RunHostapdAsync(new AccessPointSettings("Pi Gateway café"), WifiPassphrase.Parse("correct horse battery"));
-
-    private static async Task RunHostapdAsync(AccessPointSettings settings, WifiPassphrase? passphrase)
-    {
-        var hostapd = RealTools.Require("hostapd");
-        RealTools.Require("hostapd_cli");
-        using var dir = new TempDirectory();
-        var iface = RealTools.UniqueName("pgwap");
-        var control = dir.File("hostapd");
-        var conf = dir.File("hostapd.conf");
-        await AtomicFile.WriteAsync(conf, SoftApConfig.RenderHostapd(settings, iface, control, passphrase, driver: "none"), AtomicFile.SecretMode, CancellationToken.None);
-
-        using var daemon = new Daemon(hostapd, conf);
-        try
-        {
-            var status = await WaitForHostapdAsync(control, iface, daemon);
-
-            Assert.True(status.IsEnabled, $"hostapd did not become ENABLED (state {status.State}); its output:\n{daemon.Output}");
-            Assert.Equal(settings.Channel, status.Channel);
-            Assert.Equal(settings.Ssid, Assert.Single(status.Bsses).Ssid);
-            var config = await Runner.RunAsync(Command.Of("hostapd_cli", "-p", control, "-i", iface, "get_config"), CancellationToken.None);
-            // An open AP's get_config has no key_mgmt line; a WPA2 one names WPA-PSK.
-            if (passphrase is null)
-            {
-                Assert.DoesNotContain("key_mgmt=", config.StandardOutput, StringComparison.Ordinal);
-            }
-            else
-            {
-                Assert.Contains("\nkey_mgmt=WPA-PSK\n", config.StandardOutput, StringComparison.Ordinal);
-            }
-        }
-        finally
-        {
-            daemon.Stop();
-        }
-        Assert.True(daemon.HasExited);
-    }
-
-    private static async Task<HostapdStatus> WaitForHostapdAsync(string control, string iface, Daemon daemon)
-    {
-        var watch = Stopwatch.StartNew();
-        var status = new HostapdStatus(null, null, null, null, []);
-        while (watch.Elapsed < HostapdStartBound && !daemon.HasExited)
-        {
-            var result = await Runner.RunAsync(Command.Of("hostapd_cli", "-p", control, "-i", iface, "status") with { Timeout = TimeSpan.FromSeconds(5) }, CancellationToken.None);
-            if (result.Succeeded)
-            {
-                status = HostapdStatusParser.Parse(result.StandardOutput);
-                if (status.IsEnabled)
-                {
-                    return status;
-                }
-            }
-            await Task.Delay(250);
-        }
-        return status;
     }
 
     [Theory]

@@ -184,6 +184,10 @@ public sealed class Scan_Parser_Tests
     }
 
     [Fact]
+    public void Text_that_was_not_utf8_when_decoded_is_not_listed() =>
+        Assert.Empty(ScanList.Build(NmcliParser.ParseWifiList("bad\uFFFDname:70:WPA2\n")));
+
+    [Fact]
     public void Nmcli_reads_utf8_ssids_and_the_rsn_flags()
     {
         var candidates = NmcliParser.ParseWifiList(Fixture.Read("nmcli-terse-node-wifi-1.txt"), NodeWifiFields);

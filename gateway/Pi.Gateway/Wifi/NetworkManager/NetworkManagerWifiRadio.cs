@@ -209,8 +209,9 @@ public sealed class NetworkManagerWifiRadio : IWifiRadio, IDisposable
         {
             return await JoinCoreAsync(ssid, password, deadline, cancellationToken).ConfigureAwait(false);
         }
-        catch (WifiException e)
+        catch (Exception e) when (e is WifiException or IOException or UnauthorizedAccessException)
         {
+            // The radio or a file it needs failed: not the expected failures, but still a result.
             _logger.JoinRadioError(e, Name, ssid);
             await Nmcli(CancellationToken.None, "connection", "delete", "id", CandidateConnection).ConfigureAwait(false);
             return JoinResult.Failed(WifiFailure.RadioError);

@@ -97,8 +97,8 @@ public static class SsidText
 
     /// <summary>
     /// The SSID as listable text, or null when it cannot be listed: empty (hidden), longer than
-    /// 32 bytes, not valid UTF-8, or holding control characters (NUL bytes: a hidden network's
-    /// placeholder).
+    /// 32 bytes, not valid UTF-8 (including text that already holds U+FFFD from decoding a tool's
+    /// output), or holding control characters (NUL bytes: a hidden network's placeholder).
     /// </summary>
     public static string? ToListable(ReadOnlySpan<byte> ssid)
     {
@@ -143,7 +143,8 @@ public static class SsidText
     {
         foreach (var c in text)
         {
-            if (char.IsControl(c))
+            // U+FFFD: bytes that were not UTF-8 when the tool's output was decoded.
+            if (char.IsControl(c) || c == '\uFFFD')
             {
                 return false;
             }
