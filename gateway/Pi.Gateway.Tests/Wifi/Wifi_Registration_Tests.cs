@@ -39,6 +39,14 @@ public sealed class Wifi_Registration_Tests
     }
 
     [Fact]
+    public void The_mac_override_applies_to_the_simulated_radio_too()
+    {
+        using var services = Build(new() { ["Wifi:MacAddress"] = "02:00:00:00:00:05" });
+
+        Assert.Equal("020000000005", services.GetRequiredService<IWifiRadio>().MacAddress.ToString());
+    }
+
+    [Fact]
     public void Options_bind_without_reflection()
     {
         using var services = Build(new()
@@ -72,12 +80,19 @@ public sealed class Wifi_Registration_Tests
             ["Wifi:Simulated:Networks:1:Ssid"] = "Lab",
             ["Wifi:Simulated:Networks:1:Security"] = "wpa3-sae",
             ["Wifi:Simulated:Networks:1:Failure"] = "no_ip_address",
+            ["Wifi:Simulated:Networks:2:Ssid"] = "NoDhcp",
+            ["Wifi:Simulated:Networks:2:Ip"] = "",
         });
 
         var radio = services.GetRequiredService<IWifiRadio>();
 
-        Assert.Equal([new SsidEntry("Home", -40, WifiSecurity.Wpa2Psk), new SsidEntry("Lab", -50, WifiSecurity.Wpa3Sae)], await radio.ScanAsync(CancellationToken.None));
+        Assert.Equal("020000000009", radio.MacAddress.ToString());
+        Assert.Equal(
+            [new SsidEntry("Home", -40, WifiSecurity.Wpa2Psk), new SsidEntry("Lab", -50, WifiSecurity.Wpa3Sae), new SsidEntry("NoDhcp", -50, WifiSecurity.Open)],
+            await radio.ScanAsync(CancellationToken.None));
+        Assert.Equal(JoinResult.Success("192.168.1.50"), await radio.JoinAsync("Home", "correct horse", TimeSpan.FromSeconds(5), CancellationToken.None));
         Assert.Equal(JoinResult.Failed(WifiFailure.NoIpAddress), await radio.JoinAsync("Lab", "anything", TimeSpan.FromSeconds(5), CancellationToken.None));
+        Assert.Equal(JoinResult.Failed(WifiFailure.NoIpAddress), await radio.JoinAsync("NoDhcp", string.Empty, TimeSpan.FromSeconds(5), CancellationToken.None));
     }
 
     [Fact]

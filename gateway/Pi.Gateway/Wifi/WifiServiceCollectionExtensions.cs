@@ -42,11 +42,19 @@ public static class WifiServiceCollectionExtensions
         {
             WifiDriver.Hostapd => new HostapdWifiRadio(options, services.GetRequiredService<ICommandRunner>(), time, services.GetService<ILogger<HostapdWifiRadio>>()),
             WifiDriver.NetworkManager => new NetworkManagerWifiRadio(options, services.GetRequiredService<ICommandRunner>(), time, services.GetService<ILogger<NetworkManagerWifiRadio>>()),
-            _ => new SimulatedWifiRadio(
-                options.SimulatedNetworksFile is { } file ? SimulatedWifiOptions.Load(file) : options.Simulated,
-                time,
-                services.GetService<ILogger<SimulatedWifiRadio>>()),
+            _ => new SimulatedWifiRadio(SimulatedWorld(options), time, services.GetService<ILogger<SimulatedWifiRadio>>()),
         };
+    }
+
+    private static SimulatedWifiOptions SimulatedWorld(WifiOptions options)
+    {
+        var world = options.SimulatedNetworksFile is { } file ? SimulatedWifiOptions.Load(file) : options.Simulated;
+        // Wifi:MacAddress overrides every radio's MAC, the simulated one's too.
+        if (options.MacAddress is { } mac)
+        {
+            world.MacAddress = mac;
+        }
+        return world;
     }
 
     private sealed class WifiOptionsValidator : IValidateOptions<WifiOptions>

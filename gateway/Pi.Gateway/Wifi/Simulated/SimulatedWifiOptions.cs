@@ -134,7 +134,8 @@ public sealed class SimulatedWifiOptions
                     ? int.Parse(signal, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture)
                     : -50,
                 Security = child[nameof(SimulatedNetwork.Security)] is { } security ? ParseSecurity(security) : null,
-                Ip = child[nameof(SimulatedNetwork.Ip)],
+                // Absent: the default address; empty: no address (the JSON file's null).
+                Ip = child[nameof(SimulatedNetwork.Ip)] is { } ip ? (ip.Length == 0 ? null : ip) : new SimulatedNetwork().Ip,
                 JoinDelay = Time(child, nameof(SimulatedNetwork.JoinDelay)),
                 Failure = child[nameof(SimulatedNetwork.Failure)] is { } failure ? ParseFailure(failure) : null,
             });
