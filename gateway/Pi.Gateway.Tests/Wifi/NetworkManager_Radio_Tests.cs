@@ -87,6 +87,18 @@ public sealed class NetworkManager_Radio_Tests : IDisposable
     }
 
     [Fact]
+    public async Task Starting_the_active_ap_again_does_nothing()
+    {
+        await _radio.StartAccessPointAsync(Ap, CancellationToken.None);
+        _system.On("nmcli", "connection show --active", _ => CommandResult.Ok("Wired connection 1\npi-gateway-ap\n"));
+
+        await _radio.StartAccessPointAsync(Ap, CancellationToken.None);
+
+        Assert.Single(_system.CallLines, l => l.StartsWith("nmcli connection add", StringComparison.Ordinal));
+        Assert.Equal("nmcli -t -f NAME connection show --active", _system.CallLines.Last());
+    }
+
+    [Fact]
     public async Task A_wpa2_ap_gets_its_secret_from_a_passwd_file_that_is_deleted()
     {
         _options.AccessPointPassphrase = "provision-me";
