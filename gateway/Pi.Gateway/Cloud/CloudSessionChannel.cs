@@ -290,10 +290,10 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
         _ => null,
     };
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Refused a down packet from the cloud: {Reason}")]
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Refused a down packet from the cloud: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Handling {Message} from the cloud failed")]
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Error, Message = "Handling {Message} from the cloud failed")]
     private static partial void LogHandlerFailed(ILogger logger, string message, Exception exception);
 }
 
