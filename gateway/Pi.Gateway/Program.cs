@@ -1,2 +1,49 @@
-// Pi.Gateway: the gateway service (wired in gateway/Pi.Gateway/Hosting once its parts land).
-return 0;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Pi.Gateway.Gpio;
+using Pi.Gateway.Hosting;
+using Pi.Gateway.Qr;
+using Pi.Gateway.State;
+using Pi.Gateway.Wifi;
+
+// Pi.Gateway: the gateway service (gateway/README.md).
+//   Pi.Gateway [--Section:Key=value ...]      run the service
+//   Pi.Gateway qr [--png label.png]            print the label's QR payload (text, terminal, PNG)
+//   Pi.Gateway --regenerate-identity           replace a corrupt identity (a new label is needed)
+var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : null;
+var settings = args.Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray();
+
+var builder = Host.CreateApplicationBuilder(settings);
+if (verb is not null)
+{
+    builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning); // a command prints its own output
+}
+builder.Services.AddWifi(builder.Configuration);
+builder.Services.AddGpio(builder.Configuration);
+builder.AddGatewayService(args);
+builder.Services.AddSingleton<IStatusIndicator, GpioStatusIndicator>();
+builder.Services.AddSingleton<IResetButtonSource, GpioResetButtonSource>();
+
+switch (verb)
+{
+    case null:
+        try
+        {
+            await builder.Build().RunAsync();
+            return 0;
+        }
+        catch (IdentityCorruptException)
+        {
+            return IdentityCorruptException.ExitCode; // systemd: RestartPreventExitStatus
+        }
+    case "qr":
+        using (var host = builder.Build())
+        {
+            var mac = string.Join(':', host.Services.GetRequiredService<IWifiRadio>().MacAddress.GetAddressBytes().Select(b => b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture)));
+            return await host.Services.GetRequiredService<QrCommand>().RunAsync([.. args[1..].Where(a => !a.Contains('=', StringComparison.Ordinal))], mac, Console.Out, Console.Error, CancellationToken.None);
+        }
+    default:
+        await Console.Error.WriteLineAsync($"unknown command '{verb}'; commands: qr");
+        return 64;
+}

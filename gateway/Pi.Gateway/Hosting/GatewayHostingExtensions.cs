@@ -64,6 +64,9 @@ public static class GatewayHostingExtensions
         builder.Services.AddSingleton<GatewayRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayRunner>());
         builder.Services.AddSystemd();
+        // Registered by AddSystemd only under systemd; the watchdog reporter wants it everywhere
+        // (it is disabled when NOTIFY_SOCKET is absent).
+        builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         return builder;
     }
 }

@@ -130,11 +130,8 @@ public sealed partial class GatewayRunner : BackgroundService
             Post(await StartedEventAsync(stoppingToken).ConfigureAwait(false));
             await foreach (var gatewayEvent in _events.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
+                // The machine logs its own transitions (Log commands): one line per event.
                 var transition = _machine.Handle(gatewayEvent);
-                if (transition.From != transition.To)
-                {
-                    LogTransition(_logger, transition.From, transition.To, gatewayEvent.GetType().Name);
-                }
                 foreach (var command in transition.Commands)
                 {
                     try
@@ -397,9 +394,6 @@ public sealed partial class GatewayRunner : BackgroundService
             return null;
         }
     }
-
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Information, Message = "Gateway state {From} -> {To} on {Event}")]
-    private static partial void LogTransition(ILogger logger, GatewayState from, GatewayState to, string @event);
 
     [LoggerMessage(EventId = 2200, Message = "{Message} (machine event {MachineEventId} {MachineEventName})")]
     private static partial void LogMachine(ILogger logger, LogLevel level, int machineEventId, string machineEventName, string message);
