@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Pi.Gateway.Gpio;
 using Pi.Gateway.Hosting;
 using Pi.Gateway.Qr;
 using Pi.Gateway.State;
@@ -12,18 +11,11 @@ using Pi.Gateway.Wifi;
 //   Pi.Gateway qr [--png label.png]            print the label's QR payload (text, terminal, PNG)
 //   Pi.Gateway --regenerate-identity           replace a corrupt identity (a new label is needed)
 var verb = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : null;
-var settings = args.Where(a => a.Contains('=', StringComparison.Ordinal)).ToArray();
-
-var builder = Host.CreateApplicationBuilder(settings);
+var builder = GatewayApp.CreateBuilder(args);
 if (verb is not null)
 {
-    builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning); // a command prints its own output
+    builder.Logging.SetMinimumLevel(LogLevel.Warning); // a command prints its own output
 }
-builder.Services.AddWifi(builder.Configuration);
-builder.Services.AddGpio(builder.Configuration);
-builder.AddGatewayService(args);
-builder.Services.AddSingleton<IStatusIndicator, GpioStatusIndicator>();
-builder.Services.AddSingleton<IResetButtonSource, GpioResetButtonSource>();
 
 switch (verb)
 {
