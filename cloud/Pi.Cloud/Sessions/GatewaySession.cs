@@ -92,7 +92,10 @@ public sealed class GatewaySession : IDisposable
         }
     }
 
-    /// <summary>Ends the session. True the first time.</summary>
+    /// <summary>
+    /// Ends the session and frees its keys at once: every later <see cref="Open"/> or
+    /// <see cref="Seal"/> is refused before it could touch them. True the first time.
+    /// </summary>
     public bool End()
     {
         lock (_gate)
@@ -102,20 +105,14 @@ public sealed class GatewaySession : IDisposable
                 return false;
             }
             _ended = true;
+            _up.Dispose();
+            _down.Dispose();
             return true;
         }
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        End();
-        lock (_gate)
-        {
-            _up.Dispose();
-            _down.Dispose();
-        }
-    }
+    public void Dispose() => End();
 
     private static byte[] HashToken(ReadOnlySpan<byte> token) => SHA256.HashData(token);
 }
