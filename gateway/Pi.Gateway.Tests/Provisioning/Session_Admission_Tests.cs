@@ -63,7 +63,12 @@ public sealed class Session_Admission_Tests
             Assert.Empty(await stale.ReadUntilClosedAsync(TestTimeouts.Token()));
         }
         var events = harness.Handler.Events.Where(e => e is SessionStartedEvent or SessionEndedEvent).ToList();
-        Assert.Equal(3, events.Count);
+        // Closing the fresh connection above may already have ended the second session too.
+        Assert.InRange(events.Count, 3, 4);
+        if (events.Count == 4)
+        {
+            Assert.Equal(((SessionStartedEvent)events[2]).Session, Assert.IsType<SessionEndedEvent>(events[3]).Session);
+        }
         var firstStart = Assert.IsType<SessionStartedEvent>(events[0]);
         var firstEnd = Assert.IsType<SessionEndedEvent>(events[1]);
         var secondStart = Assert.IsType<SessionStartedEvent>(events[2]);
