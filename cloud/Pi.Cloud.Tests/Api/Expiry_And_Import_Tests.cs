@@ -48,7 +48,7 @@ public class Expiry_And_Import_Tests
         time.Advance(TimeSpan.FromMinutes(11));
         // the sweeper ends the session and disconnects the gateway; its token no longer connects
         await host.Service<SessionTerminator>().EndExpiredAsync(default);
-        await Registration_And_Binding_Tests.WaitUntilAsync(() => !gateway.IsConnected);
+        await gateway.WaitDisconnectedAsync();
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await gateway.ConnectAsync(password: session.SessionToken.Reveal()));
         Assert.Equal(0, gateway.Received.Reader.Count);
     }

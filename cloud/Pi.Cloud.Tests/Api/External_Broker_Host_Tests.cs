@@ -3,7 +3,6 @@ using MQTTnet;
 using Pi.Cloud.Http;
 using Pi.Cloud.Tests.Broker;
 using Pi.Protocol.Messages;
-using static Pi.Cloud.Tests.Api.Registration_And_Binding_Tests;
 
 namespace Pi.Cloud.Tests.Api;
 
@@ -37,6 +36,15 @@ public class External_Broker_Host_Tests : IAsyncLifetime
         Assert.Equal(_mosquitto.Url, session.MqttUrl);
 
         Assert.NotEqual(MqttClientConnectResultCode.Success, await gateway.ConnectAsync(password: "not-the-session-token-at-all"));
+        // Through an external broker presence arrives asynchronously: await the cloud's presence event.
+        var online = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Service<Pi.Cloud.Sessions.GatewayPresence>().OnlineChanged += (tid, isOnline) =>
+        {
+            if (tid == registration.Tid && isOnline)
+            {
+                online.TrySetResult();
+            }
+        };
         Assert.Equal(MqttClientConnectResultCode.Success, await gateway.ConnectAsync());
 
         await gateway.SendAsync(new SessionRequest("ext-1", "heartbeat"));
@@ -44,24 +52,15 @@ public class External_Broker_Host_Tests : IAsyncLifetime
 
         using var stop = new CancellationTokenSource();
         _ = gateway.AnswerRequestsAsync((_, request) => new SessionResponse(request.Txn, true), stop.Token);
-        await WaitUntilOnlineAsync(user, registration.Tid);
+        await online.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True((await user.Client.GetFromJsonAsync<GatewayView>($"/api/gateways/{registration.Tid}"))!.Online);
         var reply = await (await user.Client.PostAsJsonAsync($"/api/gateways/{registration.Tid}/commands", new { command = "ping" }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CommandResponse>();
         Assert.True(reply!.Ok);
         await stop.CancelAsync();
 
         await gateway.SendAsync(new Logout("ext-bye"));
-        await WaitUntilAsync(() => !gateway.IsConnected, 15);
+        await gateway.WaitDisconnectedAsync(15);
         Assert.NotEqual(MqttClientConnectResultCode.Success, await gateway.ConnectAsync(password: session.SessionToken.Reveal()));
-    }
-
-    private static async Task WaitUntilOnlineAsync(AppUser user, string tid)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!(await user.Client.GetFromJsonAsync<GatewayView>($"/api/gateways/{tid}"))!.Online)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the gateway never showed online");
-            await Task.Delay(20);
-        }
     }
 }

@@ -6,7 +6,6 @@ using Pi.Protocol.Crypto;
 using Pi.Protocol.Login;
 using Pi.Protocol.Messages;
 using static Pi.Cloud.Tests.Api.Account_Api_Tests;
-using static Pi.Cloud.Tests.Api.Registration_And_Binding_Tests;
 
 namespace Pi.Cloud.Tests.Api;
 
@@ -30,7 +29,7 @@ public class Gateway_Login_Tests
         Assert.NotEqual(first.SessionKey, second.SessionKey);
         Assert.NotEqual(first.SessionKeyId, second.SessionKeyId);
         Assert.StartsWith("mqtts://127.0.0.1:", second.MqttUrl, StringComparison.Ordinal);
-        await WaitUntilAsync(() => !gateway.IsConnected);
+        await gateway.WaitDisconnectedAsync();
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await gateway.ConnectAsync(password: firstToken));
         Assert.Equal(MqttClientConnectResultCode.Success, await gateway.ConnectAsync());
         // a packet sealed under the older session's key is refused, never answered
@@ -209,7 +208,7 @@ public class Gateway_Login_Tests
         var (_, ack) = await gateway.NextAsync<Ack>();
         Assert.Equal("bye-1", ack.Txn);
 
-        await WaitUntilAsync(() => !gateway.IsConnected);
+        await gateway.WaitDisconnectedAsync();
         Assert.Equal(MqttClientConnectResultCode.BadUserNameOrPassword, await gateway.ConnectAsync(password: session.SessionToken.Reveal()));
     }
 

@@ -8,6 +8,7 @@ public sealed class MetricsProbe : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<string, long> _refusals = new();
+    private readonly SemaphoreSlim _counted = new(0);
 
     public MetricsProbe(CloudHost host)
     {
@@ -26,6 +27,7 @@ public sealed class MetricsProbe : IDisposable
                 if (tag.Key == "reason" && tag.Value is string reason)
                 {
                     _refusals.AddOrUpdate(reason, value, (_, v) => v + value);
+                    _counted.Release();
                 }
             }
         });
@@ -36,13 +38,18 @@ public sealed class MetricsProbe : IDisposable
 
     public async Task WaitForAsync(string reason, long atLeast, int seconds = 10)
     {
+        // Woken by each counted refusal; no polling.
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (Refusals(reason) < atLeast)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"expected {atLeast} refusals '{reason}', saw {Refusals(reason)}");
-            await Task.Delay(20);
+            var left = deadline - DateTime.UtcNow;
+            Assert.True(left > TimeSpan.Zero && await _counted.WaitAsync(left), $"expected {atLeast} refusals '{reason}', saw {Refusals(reason)}");
         }
     }
 
-    public void Dispose() => _listener.Dispose();
+    public void Dispose()
+    {
+        _listener.Dispose();
+        _counted.Dispose();
+    }
 }

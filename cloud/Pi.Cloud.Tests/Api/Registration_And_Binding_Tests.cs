@@ -53,7 +53,7 @@ public class Registration_And_Binding_Tests
         await using var renewed = new TestGateway(host, second);
         await renewed.LoginAsync();
         // the session under the old keys ended: its connection is gone and its token refused
-        await WaitUntilAsync(() => !old.IsConnected);
+        await old.WaitDisconnectedAsync();
         Assert.NotEqual(MQTTnet.MqttClientConnectResultCode.Success, await old.ConnectAsync());
     }
 
@@ -142,15 +142,5 @@ public class Registration_And_Binding_Tests
         await AssertProblemAsync(await user.Client.PostAsJsonAsync("/api/gateways", new { mac = device.Mac, uuid = device.Uuid, sn = device.Sn, hash = "abc" }), HttpStatusCode.BadRequest, "invalid_field");
         await AssertProblemAsync(await user.Client.PostAsJsonAsync("/api/gateways", new { mac = device.Mac, uuid = device.Uuid, sn = device.Sn, hash }), HttpStatusCode.BadRequest, "missing_field");
         Assert.Null(await host.Store.FindGatewayByMacAsync(device.Mac, default));
-    }
-
-    internal static async Task WaitUntilAsync(Func<bool> condition, int seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

@@ -36,9 +36,18 @@ public class Session_Channel_Tests
         Assert.Equal(MqttClientConnectResultCode.Success, await a.ConnectAsync());
         Assert.Equal(MqttClientConnectResultCode.ServerBusy, await b.ConnectAsync());
         Assert.Equal(MqttClientConnectResultCode.Success, await a.ConnectAsync()); // its own reconnect is fine
+        // The broker counts the connection out before it reports the gateway offline.
+        var offline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        host.Service<Pi.Cloud.Sessions.GatewayPresence>().OnlineChanged += (tid, online) =>
+        {
+            if (tid == a.Tid && !online)
+            {
+                offline.TrySetResult();
+            }
+        };
         await a.DisconnectAsync();
-        var broker = host.Service<Pi.Cloud.Broker.EmbeddedGatewayBroker>();
-        await Registration_And_Binding_Tests.WaitUntilAsync(() => broker.ConnectionCount == 0);
+        await offline.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, host.Service<Pi.Cloud.Broker.EmbeddedGatewayBroker>().ConnectionCount);
         Assert.Equal(MqttClientConnectResultCode.Success, await b.ConnectAsync());
     }
 

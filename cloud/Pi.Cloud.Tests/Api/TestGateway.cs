@@ -25,6 +25,7 @@ public sealed class TestGateway : IAsyncDisposable
     private IMqttClient? _mqtt;
     private EnvelopeSealer? _up;
     private EnvelopeOpener? _down;
+    private TaskCompletionSource _disconnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TestGateway(CloudHost host, RegisterGatewayResponse registration)
     {
@@ -96,6 +97,12 @@ public sealed class TestGateway : IAsyncDisposable
             await DisconnectAsync();
         }
         _mqtt = new MqttClientFactory().CreateMqttClient();
+        var disconnected = _disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _mqtt.DisconnectedAsync += _ =>
+        {
+            disconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
         _mqtt.ApplicationMessageReceivedAsync += e =>
         {
             var payload = e.ApplicationMessage.Payload.ToArray();
@@ -141,6 +148,19 @@ public sealed class TestGateway : IAsyncDisposable
     }
 
     public bool IsConnected => _mqtt?.IsConnected == true;
+
+    /// <summary>Completes when the current connection ends (the cloud closed it, or the test did); fails after <paramref name="seconds"/>.</summary>
+    public async Task WaitDisconnectedAsync(int seconds = 10)
+    {
+        try
+        {
+            await _disconnected.Task.WaitAsync(TimeSpan.FromSeconds(seconds));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"gateway {Tid} was not disconnected within {seconds} s");
+        }
+    }
 
     public IMqttClient Mqtt => _mqtt ?? throw new InvalidOperationException("not connected");
 

@@ -22,6 +22,9 @@ public sealed class GatewayPresence
     private readonly ConcurrentDictionary<string, Entry> _gateways = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Telemetry> _telemetry = new(StringComparer.Ordinal);
 
+    /// <summary>Raised when a gateway's connection state is set (for live views).</summary>
+    public event Action<string, bool>? OnlineChanged;
+
     /// <summary>Raised when telemetry arrives (for live views).</summary>
     public event Action<string, Telemetry>? TelemetryReceived;
 
@@ -29,8 +32,11 @@ public sealed class GatewayPresence
     public int OnlineCount => _gateways.Values.Count(e => e.Online);
 
     /// <summary>Sets a gateway's connection state.</summary>
-    public void SetOnline(string tid, bool online, DateTimeOffset now) =>
+    public void SetOnline(string tid, bool online, DateTimeOffset now)
+    {
         _gateways.AddOrUpdate(tid, _ => new Entry { Online = online, LastSeenAt = now }, (_, e) => e with { Online = online, LastSeenAt = now });
+        OnlineChanged?.Invoke(tid, online);
+    }
 
     /// <summary>
     /// Notes an authentic packet from a gateway. True when last-seen should now be written to the store.
