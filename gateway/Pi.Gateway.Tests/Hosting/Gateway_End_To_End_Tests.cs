@@ -27,6 +27,8 @@ public sealed class Gateway_End_To_End_Tests
     {
         await using var cloud = await CloudHost.StartAsync("sqlite");
         var user = await cloud.NewUserAsync();
+        var presence = System.Threading.Channels.Channel.CreateUnbounded<(string Tid, bool Online)>();
+        cloud.Service<Pi.Cloud.Sessions.GatewayPresence>().OnlineChanged += (tid, online) => presence.Writer.TryWrite((tid, online));
         await using var rig = await GatewayRig.StartAsync(cloud);
 
         await rig.WaitForAsync(GatewayState.Unprovisioned);
@@ -64,7 +66,14 @@ public sealed class Gateway_End_To_End_Tests
         await rig.WaitForAsync(GatewayState.Online);
         Assert.False(rig.Radio.AccessPointOn);
         Assert.Equal(HttpStatusCode.OK, (await user.Client.PostAsJsonAsync($"/api/gateways/{registration.Tid}/bind", new { hash = found.Info.Hash })).StatusCode);
-        await WaitAsync(async () => (await user.Client.GetFromJsonAsync<GatewayView>($"/api/gateways/{registration.Tid}"))!.Online);
+        // Online in the machine may precede the session channel: await the cloud seeing it connected.
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15)))
+        {
+            while (await presence.Reader.ReadAsync(timeout.Token) != (registration.Tid, true))
+            {
+            }
+        }
+        Assert.True((await user.Client.GetFromJsonAsync<GatewayView>($"/api/gateways/{registration.Tid}"))!.Online);
         var ping = await (await user.Client.PostAsJsonAsync($"/api/gateways/{registration.Tid}/commands", new { command = "ping" }))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CommandResponse>();
         Assert.True(ping!.Ok);
@@ -79,16 +88,6 @@ public sealed class Gateway_End_To_End_Tests
         Assert.Contains(LedState.Resetting, rig.Leds.Shown);
         Assert.True(rig.Radio.AccessPointOn);
         Assert.Same(identity, rig.Store.Identity); // the identity stays
-    }
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }
 

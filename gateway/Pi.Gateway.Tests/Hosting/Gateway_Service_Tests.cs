@@ -48,15 +48,11 @@ public sealed class Gateway_Service_Tests
                 "--Logging:LogLevel:Default=Warning",
             ];
             using var host = GatewayApp.CreateBuilder(args).Build();
-            await host.StartAsync();
             var runner = host.Services.GetRequiredService<GatewayRunner>();
-            await WaitForAsync(runner, GatewayState.Unprovisioned);
-            var deadline = DateTime.UtcNow.AddSeconds(20);
-            while (runner.ProvisioningServer?.SearchEndPoint is null)
-            {
-                Assert.True(DateTime.UtcNow < deadline, "the provisioning listener never started");
-                await Task.Delay(20);
-            }
+            var states = System.Threading.Channels.Channel.CreateUnbounded<GatewayState>();
+            runner.Transitioned += t => states.Writer.TryWrite(t.To); // raised after the transition's commands ran
+            await host.StartAsync();
+            await WaitForAsync(runner, states, GatewayState.Unprovisioned);
             var identity = await host.Services.GetRequiredService<IGatewayStateStore>().LoadOrCreateIdentityAsync("02:00:00:AA:BB:CC", null, default);
 
             using var app = new TestApp(identity.Mac.ToUpperInvariant(), ProvisioningSecret.FromSetupCode(identity.SetupCode), ((IPEndPoint)answerSocket.LocalEndPoint!).Port, user.Nonce);
@@ -75,13 +71,13 @@ public sealed class Gateway_Service_Tests
                     registration!.Tid, new SecretString(registration.Password), SymmetricKey.Parse(registration.AccessKey), SymmetricKey.Parse(registration.LocalKey),
                     registration.KeyId, registration.KeyExpiresAt, registration.ServiceExpiresAt, registration.CloudUrl), TestTimeouts.Token()));
             }
-            await WaitForAsync(runner, GatewayState.Online);
+            await WaitForAsync(runner, states, GatewayState.Online);
             Assert.True(File.Exists(Path.Combine(directory, "state", "registration.json")));
 
             // The rig holds the reset button (BCM 17, active low) for 1.5 s over the virtual driver's socket.
             await using var rig = await VirtualGpioRig.ConnectAsync(socketPath, PinValue.Low, TimeProvider.System, TestTimeouts.Token());
             await rig.PressForAsync(17, TimeSpan.FromMilliseconds(1500), TestTimeouts.Token());
-            await WaitForAsync(runner, GatewayState.Unprovisioned);
+            await WaitForAsync(runner, states, GatewayState.Unprovisioned);
             Assert.False(File.Exists(Path.Combine(directory, "state", "registration.json")));
             Assert.True(await host.Services.GetRequiredService<IGatewayStateStore>().LoadResetFlagAsync(default));
 
@@ -93,13 +89,18 @@ public sealed class Gateway_Service_Tests
         }
     }
 
-    private static async Task WaitForAsync(GatewayRunner runner, GatewayState state, int seconds = 20)
+    private static async Task WaitForAsync(GatewayRunner runner, System.Threading.Channels.Channel<GatewayState> states, GatewayState state, int seconds = 20)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (runner.State != state)
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        try
         {
-            Assert.True(DateTime.UtcNow < deadline, $"the gateway never reached {state}; it is {runner.State}");
-            await Task.Delay(20);
+            while (await states.Reader.ReadAsync(timeout.Token) != state)
+            {
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the gateway never reached {state}; it is {runner.State}");
         }
     }
 }
