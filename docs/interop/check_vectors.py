@@ -162,6 +162,12 @@ def check_linkkey(v):
     assert hkdf(bytes.fromhex(v["local_key"]), salt, info).hex() == v["link_key"]
 
 
+def check_lanpassword(v):
+    # salt = empty: HKDF then uses 32 zero bytes (RFC 5869), which is what salt=None means here
+    info = b"pi-gateway/v2 lanpassword" + v["did"].encode("ascii")
+    assert hkdf(bytes.fromhex(v["local_key"]), None, info).hex() == v["lan_password"]
+
+
 def check_bind_hash(v):
     data = b"pi-gateway/v2 bind" + b"\0" + v["verification_code"].encode("utf-8") + b"\0" + bytes.fromhex(v["nonce"])
     assert hashlib.sha256(data).hexdigest() == v["hash"]
@@ -191,6 +197,7 @@ CHECKS = {
     "envelope": check_envelope,
     "loginkey": check_loginkey,
     "linkkey": check_linkkey,
+    "lanpassword": check_lanpassword,
     "bind-hash": check_bind_hash,
     "seed-cbc": check_seed_cbc,
 }

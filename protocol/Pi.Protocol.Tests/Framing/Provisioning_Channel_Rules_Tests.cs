@@ -30,10 +30,12 @@ public sealed class Provisioning_Channel_Rules_Tests
             (ProvisioningRole.App, ProvisioningTransport.Stream, ProvisioningFrameType.GetSsidList),
             (ProvisioningRole.App, ProvisioningTransport.Stream, ProvisioningFrameType.WifiCredentials),
             (ProvisioningRole.App, ProvisioningTransport.Stream, ProvisioningFrameType.RegistrationInfo),
+            (ProvisioningRole.App, ProvisioningTransport.Stream, ProvisioningFrameType.SubDeviceInfo),
             (ProvisioningRole.App, ProvisioningTransport.Stream, ProvisioningFrameType.Error),
             (ProvisioningRole.Gateway, ProvisioningTransport.Stream, ProvisioningFrameType.SsidList),
             (ProvisioningRole.Gateway, ProvisioningTransport.Stream, ProvisioningFrameType.WifiResult),
             (ProvisioningRole.Gateway, ProvisioningTransport.Stream, ProvisioningFrameType.RegistrationAck),
+            (ProvisioningRole.Gateway, ProvisioningTransport.Stream, ProvisioningFrameType.SubDeviceAck),
             (ProvisioningRole.Gateway, ProvisioningTransport.Stream, ProvisioningFrameType.Error),
         };
         var data = new TheoryData<ProvisioningRole, ProvisioningTransport, ProvisioningFrameType, bool>();

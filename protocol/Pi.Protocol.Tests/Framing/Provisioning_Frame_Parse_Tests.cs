@@ -77,7 +77,7 @@ public sealed class Provisioning_Frame_Parse_Tests
 
     [Theory]
     [InlineData((byte)0)]
-    [InlineData((byte)10)]
+    [InlineData((byte)12)]
     [InlineData((byte)255)]
     public void Undefined_frame_types_are_unknown(byte type) =>
         Throws(ProtocolErrorCode.UnknownFrameType, () => ProvisioningFrame.Parse(RawFrame(type: type)));

@@ -209,7 +209,7 @@ public sealed class Protocol_Json_Strict_Decoding_Tests
 
     [Fact]
     public void An_undefined_frame_type_is_unknown() =>
-        Throws(ProtocolErrorCode.UnknownFrameType, () => ProtocolJson.DeserializeProvisioning((ProvisioningFrameType)10, Utf8("{}")));
+        Throws(ProtocolErrorCode.UnknownFrameType, () => ProtocolJson.DeserializeProvisioning((ProvisioningFrameType)12, Utf8("{}")));
 
     [Fact]
     public void Decoding_validates_the_message() =>

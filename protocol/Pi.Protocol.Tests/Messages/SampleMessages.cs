@@ -32,6 +32,10 @@ internal static class SampleMessages
             ["registrationInfo"] = (new RegistrationInfo("gw-1", new SecretString(Password), Key(1), Key(2), 9, Expiry, Expiry.AddYears(1), "https://cloud.example.com"),
                 ["tid", "password", "accessKey", "localKey", "keyId", "keyExpiresAt", "serviceExpiresAt", "cloudUrl"]),
             ["registrationAck"] = (new RegistrationAck("gw-1"), ["tid"]),
+            ["subDeviceInfo"] = (new SubDeviceInfo("sd-7", Key(8), 3, Expiry, "mqtts://192.168.1.23:8883", new string('b', 64), "sensor"),
+                ["did", "localKey", "keyId", "keyExpiresAt", "broker", "brokerFingerprint", "kind"]),
+            ["subDeviceInfo minimal"] = (new SubDeviceInfo("sd-7", Key(8), 3, Expiry, "mqtt://10.0.0.1:1883"), ["did", "localKey", "keyId", "keyExpiresAt", "broker"]),
+            ["subDeviceAck"] = (new SubDeviceAck("sd-7"), ["did"]),
             ["provisioningError"] = (new ProvisioningError(ProtocolErrorCode.Busy, "another APP is provisioning"), ["code", "message"]),
 
             // Session channel.
@@ -48,6 +52,10 @@ internal static class SampleMessages
             ["ack"] = (new Ack("t-3"), ["type", "txn"]),
             ["logout"] = (new Logout("t-6"), ["type", "txn"]),
             ["error"] = (new SessionError("t-7", ProtocolErrorCode.UnknownCommand, "no such command"), ["type", "txn", "code", "message"]),
+            ["relay"] = (new Relay("t-8", "q-1", [
+                    new RelayItem(41, "sd-7", Expiry, new SessionRequest("u-9", "telemetry", Args: Json("{\"temperature\":21.5}"))),
+                    new RelayItem(42, "sd-8", Expiry, Availability: SubDeviceAvailability.Offline)], 3),
+                ["type", "txn", "stream", "items", "dropped"]),
             ["error without txn"] = (new SessionError(null, ProtocolErrorCode.Internal, ""), ["type", "code", "message"]),
 
             // Login and LAN link.
@@ -58,6 +66,9 @@ internal static class SampleMessages
                 ["sessionKeyId", "sessionKey", "sessionToken", "sessionExpiresAt", "keyExpiresAt", "serviceExpiresAt", "mqttUrl"]),
             ["linkHello"] = (new LinkHello(Bytes(16, 0x50)), ["nonce"]),
             ["linkWelcome"] = (new LinkWelcome(Bytes(16, 0x60), 33), ["nonce", "keyId"]),
+            ["bridgeStatus"] = (new BridgeStatus(BridgeRunState.Online, true, 5, 0), ["state", "cloud", "queued", "dropped"]),
+            ["pairingStatus open"] = (new PairingStatus(true, Expiry), ["open", "until"]),
+            ["pairingStatus closed"] = (new PairingStatus(false), ["open"]),
         };
 
     /// <summary>Encodes any sample the way its channel does.</summary>
@@ -71,6 +82,8 @@ internal static class SampleMessages
         LoginReply m => ProtocolJson.Serialize(m),
         LinkHello m => ProtocolJson.Serialize(m),
         LinkWelcome m => ProtocolJson.Serialize(m),
+        BridgeStatus m => ProtocolJson.Serialize(m),
+        PairingStatus m => ProtocolJson.Serialize(m),
         _ => throw new ArgumentException(message.GetType().Name, nameof(message)),
     };
 
@@ -85,6 +98,8 @@ internal static class SampleMessages
         LoginReply => ProtocolJson.Deserialize<LoginReply>(json),
         LinkHello => ProtocolJson.Deserialize<LinkHello>(json),
         LinkWelcome => ProtocolJson.Deserialize<LinkWelcome>(json),
+        BridgeStatus => ProtocolJson.Deserialize<BridgeStatus>(json),
+        PairingStatus => ProtocolJson.Deserialize<PairingStatus>(json),
         _ => throw new ArgumentException(like.GetType().Name, nameof(like)),
     };
 }

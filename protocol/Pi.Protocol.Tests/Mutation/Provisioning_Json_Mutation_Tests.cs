@@ -33,7 +33,7 @@ public sealed class Provisioning_Json_Mutation_Tests(ITestOutputHelper output)
                 {
                     < 85 => types[group],
                     < 97 => types[rng.Next(types.Length)],
-                    _ => (ProvisioningFrameType)(rng.Next(2) == 0 ? 0 : rng.Next(10, 256)),
+                    _ => (ProvisioningFrameType)(rng.Next(2) == 0 ? 0 : rng.Next(12, 256)),
                 };
                 perType[group]++;
                 return new FuzzCase<TypedJson>(new TypedJson(type.ToString(), item.Input), $"{types[group]} {item.Description}");

@@ -44,6 +44,9 @@ internal static class Samples
         new RegistrationAck(Tid),
         new ProvisioningError(ProtocolErrorCode.Busy, "another APP is provisioning"),
         new ProvisioningError(ProtocolErrorCode.UnknownDevice, ""),
+        new SubDeviceInfo(Did, Key(9), 5, Expiry, "mqtt://192.168.1.20:1883"),
+        new SubDeviceInfo(Did, Key(10), uint.MaxValue, Expiry, "mqtts://gw.local:8883", new string('c', 64), "switch"),
+        new SubDeviceAck(Did),
     ];
 
     /// <summary>Valid session messages, at least one of every type.</summary>
@@ -63,6 +66,9 @@ internal static class Samples
         new Logout("bye"),
         new SessionError("t9", ProtocolErrorCode.UnknownCommand, "no such command"),
         new SessionError(null, ProtocolErrorCode.Internal, ""),
+        new Relay("r2", "q-1", [
+            new RelayItem(7, Did, Expiry, new SessionRequest("u1", "telemetry", null, JsonDocument.Parse("""{"t":21.5}""").RootElement.Clone())),
+            new RelayItem(9, Did, Expiry, Availability: SubDeviceAvailability.Offline)], 4),
     ];
 
     /// <summary>Valid login and link messages with a decoder for each type.</summary>

@@ -40,7 +40,7 @@ public sealed class Session_Json_Mutation_Tests(ITestOutputHelper output)
             input => JsonFuzz.AllocationLimit(input.Json.Length));
 
         output.WriteLine($"Successful decodes per type: {string.Join(", ", decodedTypes.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}"))}");
-        Assert.Equal(11, decodedTypes.Count);
+        Assert.Equal(12, decodedTypes.Count);
         run.AssertReached(ProtocolErrorCode.MalformedJson, ProtocolErrorCode.MissingField, ProtocolErrorCode.InvalidField, ProtocolErrorCode.InvalidId);
         run.AssertReached("ok");
     }

@@ -65,7 +65,7 @@ internal static class WireModels
         {
             found.Add(UnsupportedVersion);
         }
-        if (b.Length >= 4 && b[3] is 0 or > 9)
+        if (b.Length >= 4 && b[3] is 0 or > 11)
         {
             found.Add(UnknownFrameType);
         }

@@ -19,7 +19,7 @@ public class Spec_Vector_Tests
     public void The_spec_has_vectors_of_every_kind()
     {
         var kinds = SpecVectors.All.Select(v => v.Kind).ToHashSet();
-        Assert.Superset(new HashSet<string> { "setup-code", "agreekey", "searchkey", "frame", "envelope", "loginkey", "linkkey", "bind-hash", "seed-cbc" }, kinds);
+        Assert.Superset(new HashSet<string> { "setup-code", "agreekey", "searchkey", "frame", "envelope", "loginkey", "linkkey", "lanpassword", "bind-hash", "seed-cbc" }, kinds);
         Assert.True(SpecVectors.All.Count >= 16, $"only {SpecVectors.All.Count} vectors");
         Assert.Equal(SpecVectors.All.Count, SpecVectors.All.Select(v => v.Name).Distinct().Count());
     }
@@ -221,6 +221,15 @@ public class Spec_Vector_Tests
         var v = Get(name);
         var key = KeyDerivation.DeriveLinkKey(new SymmetricKey(v.Hex("local_key")), v.Hex("subdevice_nonce"), v.Hex("gateway_nonce"), v["did"]);
         Assert.Equal(v.Hex("link_key"), key.Bytes.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), "lanpassword")]
+    public void Lan_password_vector(string name)
+    {
+        var v = Get(name);
+        var password = KeyDerivation.DeriveLanPassword(new SymmetricKey(v.Hex("local_key")), v["did"]);
+        Assert.Equal(v["lan_password"], password.Reveal());
     }
 
     [Theory]

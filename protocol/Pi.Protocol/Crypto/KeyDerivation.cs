@@ -31,6 +31,9 @@ public static class KeyDerivation
     /// <summary>HKDF info label of a LAN link key.</summary>
     public const string LinkKeyLabel = "pi-gateway/v2 linkkey";
 
+    /// <summary>HKDF info label of a sub-device's password on the gateway's local MQTT broker.</summary>
+    public const string LanPasswordLabel = "pi-gateway/v2 lanpassword";
+
     /// <summary>Size in bytes of login challenges and link nonces.</summary>
     public const int NonceSize = 16;
 
@@ -105,6 +108,20 @@ public static class KeyDerivation
         subDeviceNonce.CopyTo(salt);
         gatewayNonce.CopyTo(salt[NonceSize..]);
         return Hkdf(localKey.Bytes, salt, LinkKeyLabel, Encoding.ASCII.GetBytes(did), []);
+    }
+
+    /// <summary>
+    /// A sub-device's MQTT password on the gateway's local broker: lower-case hex of
+    /// HKDF-SHA256(IKM = localkey, salt = empty, info = label || did, L = 16), 32 characters. Both
+    /// sides compute it from the localkey, so the password never needs to be stored or sent; it only
+    /// admits the connection, and every packet is still sealed under a per-connection link key.
+    /// </summary>
+    public static SecretString DeriveLanPassword(SymmetricKey localKey, string did)
+    {
+        ArgumentNullException.ThrowIfNull(localKey);
+        Identifiers.Require(did, "did");
+        var key = Hkdf(localKey.Bytes, [], LanPasswordLabel, Encoding.ASCII.GetBytes(did), []);
+        return new SecretString(Convert.ToHexStringLower(key.Bytes));
     }
 
     private static SymmetricKey Hkdf(ReadOnlySpan<byte> ikm, ReadOnlySpan<byte> salt, string label, ReadOnlySpan<byte> info1, ReadOnlySpan<byte> info2)

@@ -131,8 +131,8 @@ public sealed class ProvisioningChannel : IDisposable
         {
             (ProvisioningRole.App, ProvisioningTransport.Datagram) => type is ProvisioningFrameType.SearchDevice,
             (ProvisioningRole.Gateway, ProvisioningTransport.Datagram) => type is ProvisioningFrameType.DeviceInfo or ProvisioningFrameType.Error,
-            (ProvisioningRole.App, ProvisioningTransport.Stream) => type is ProvisioningFrameType.GetSsidList or ProvisioningFrameType.WifiCredentials or ProvisioningFrameType.RegistrationInfo or ProvisioningFrameType.Error,
-            (ProvisioningRole.Gateway, ProvisioningTransport.Stream) => type is ProvisioningFrameType.SsidList or ProvisioningFrameType.WifiResult or ProvisioningFrameType.RegistrationAck or ProvisioningFrameType.Error,
+            (ProvisioningRole.App, ProvisioningTransport.Stream) => type is ProvisioningFrameType.GetSsidList or ProvisioningFrameType.WifiCredentials or ProvisioningFrameType.RegistrationInfo or ProvisioningFrameType.SubDeviceInfo or ProvisioningFrameType.Error,
+            (ProvisioningRole.Gateway, ProvisioningTransport.Stream) => type is ProvisioningFrameType.SsidList or ProvisioningFrameType.WifiResult or ProvisioningFrameType.RegistrationAck or ProvisioningFrameType.SubDeviceAck or ProvisioningFrameType.Error,
             _ => false,
         };
 

@@ -195,7 +195,7 @@ public sealed class ProvisioningFrame
         {
             throw new ProtocolException(ProtocolErrorCode.UnsupportedVersion, $"frame version {bytes[2]} is not supported (this side speaks {Version})");
         }
-        if (bytes[3] is < (byte)ProvisioningFrameType.SearchDevice or > (byte)ProvisioningFrameType.Error)
+        if (bytes[3] is < (byte)ProvisioningFrameType.SearchDevice or > (byte)ProvisioningFrameType.SubDeviceAck)
         {
             throw new ProtocolException(ProtocolErrorCode.UnknownFrameType, $"frame type {bytes[3]} is not defined");
         }

@@ -21,6 +21,12 @@ public enum ProvisioningFrameType : byte
     RegistrationAck = 8,
     /// <summary>Either side reports an error with a stable code.</summary>
     Error = 9,
+
+    /// <summary>Sub-device onboarding: APP → sub-device, its did, localkey and broker.</summary>
+    SubDeviceInfo = 10,
+
+    /// <summary>Sub-device onboarding: sub-device → APP, the info was stored.</summary>
+    SubDeviceAck = 11,
 }
 
 /// <summary>Header flag bits. Bits not defined here must be zero.</summary>

@@ -28,6 +28,8 @@ public static class ProtocolJson
             RegistrationInfo m => JsonSerializer.SerializeToUtf8Bytes(m, ProtocolJsonContext.Default.RegistrationInfo),
             RegistrationAck m => JsonSerializer.SerializeToUtf8Bytes(m, ProtocolJsonContext.Default.RegistrationAck),
             ProvisioningError m => JsonSerializer.SerializeToUtf8Bytes(m, ProtocolJsonContext.Default.ProvisioningError),
+            SubDeviceInfo m => JsonSerializer.SerializeToUtf8Bytes(m, ProtocolJsonContext.Default.SubDeviceInfo),
+            SubDeviceAck m => JsonSerializer.SerializeToUtf8Bytes(m, ProtocolJsonContext.Default.SubDeviceAck),
             _ => throw new ArgumentException($"unknown provisioning message {message.GetType().Name}", nameof(message)),
         };
     }
@@ -45,6 +47,8 @@ public static class ProtocolJson
         ProvisioningFrameType.RegistrationInfo => Deserialize(utf8Json, ProtocolJsonContext.Default.RegistrationInfo),
         ProvisioningFrameType.RegistrationAck => Deserialize(utf8Json, ProtocolJsonContext.Default.RegistrationAck),
         ProvisioningFrameType.Error => Deserialize(utf8Json, ProtocolJsonContext.Default.ProvisioningError),
+        ProvisioningFrameType.SubDeviceInfo => Deserialize(utf8Json, ProtocolJsonContext.Default.SubDeviceInfo),
+        ProvisioningFrameType.SubDeviceAck => Deserialize(utf8Json, ProtocolJsonContext.Default.SubDeviceAck),
         _ => throw new ProtocolException(ProtocolErrorCode.UnknownFrameType, $"frame type {(byte)type} is not defined"),
     };
 

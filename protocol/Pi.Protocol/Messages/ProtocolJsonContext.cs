@@ -34,4 +34,8 @@ namespace Pi.Protocol.Messages;
 [JsonSerializable(typeof(LoginReply))]
 [JsonSerializable(typeof(LinkHello))]
 [JsonSerializable(typeof(LinkWelcome))]
+[JsonSerializable(typeof(BridgeStatus))]
+[JsonSerializable(typeof(PairingStatus))]
+[JsonSerializable(typeof(SubDeviceInfo))]
+[JsonSerializable(typeof(SubDeviceAck))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;

@@ -21,6 +21,8 @@ public abstract record ProvisioningMessage : IProtocolMessage
         RegistrationInfo => ProvisioningFrameType.RegistrationInfo,
         RegistrationAck => ProvisioningFrameType.RegistrationAck,
         ProvisioningError => ProvisioningFrameType.Error,
+        SubDeviceInfo => ProvisioningFrameType.SubDeviceInfo,
+        SubDeviceAck => ProvisioningFrameType.SubDeviceAck,
         _ => throw new InvalidOperationException($"{GetType().Name} has no frame type"),
     };
 
@@ -248,4 +250,41 @@ public sealed record ProvisioningError(ProtocolErrorCode Code, string Message) :
         Check.Defined(Code, "code");
         Check.Text(Message, "message", 0, 512);
     }
+}
+
+/// <summary>
+/// Sub-device onboarding: what the APP delivers to a sub-device over the same provisioning channel
+/// (instead of registrationInfo): its did, its localkey with key id and expiry (from the cloud's
+/// registration of the sub-device), and where the gateway's local broker is. <see cref="BrokerFingerprint"/>
+/// pins the broker's TLS certificate (lower-case hex SHA-256 of its DER form) for <c>mqtts</c>.
+/// </summary>
+public sealed record SubDeviceInfo(
+    string Did,
+    SymmetricKey LocalKey,
+    uint KeyId,
+    DateTimeOffset KeyExpiresAt,
+    string Broker,
+    string? BrokerFingerprint = null,
+    string? Kind = null) : ProvisioningMessage
+{
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        Check.Id(Did, "did");
+        Check.Key(LocalKey, "localKey");
+        Check.Present(Broker, "broker");
+        Check.OptionalMqttUrl(Broker, "broker");
+        if (BrokerFingerprint is not null)
+        {
+            Check.Hash(BrokerFingerprint, "brokerFingerprint");
+        }
+        Check.OptionalText(Kind, "kind", 1, 64);
+    }
+}
+
+/// <summary>The sub-device stored the <see cref="SubDeviceInfo"/> of <see cref="Did"/> and will connect.</summary>
+public sealed record SubDeviceAck(string Did) : ProvisioningMessage
+{
+    /// <inheritdoc />
+    public override void Validate() => Check.Id(Did, "did");
 }

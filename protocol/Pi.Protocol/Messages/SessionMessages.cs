@@ -22,6 +22,7 @@ namespace Pi.Protocol.Messages;
 [JsonDerivedType(typeof(Ack), "ack")]
 [JsonDerivedType(typeof(Logout), "logout")]
 [JsonDerivedType(typeof(SessionError), "error")]
+[JsonDerivedType(typeof(Relay), "relay")]
 public abstract record SessionMessage : IProtocolMessage
 {
     /// <summary>Longest transaction id.</summary>
@@ -240,5 +241,86 @@ public sealed record SessionError(string? Txn, ProtocolErrorCode Code, string Me
         }
         Check.Defined(Code, "code");
         Check.Text(Message, "message", 0, 512);
+    }
+}
+
+/// <summary>
+/// Sub-device traffic the gateway bridges to the cloud, several packets in one sealed envelope.
+/// Each item has a sequence number that only grows within <see cref="Stream"/> (the gateway's offline
+/// queue), so the cloud handles an item at most once however often it is sent. <see cref="Dropped"/>
+/// counts up-packets the full queue dropped (oldest first) since the last relay the cloud acknowledged.
+/// Answered by <see cref="Ack"/>.
+/// </summary>
+public sealed record Relay(string Txn, string Stream, IReadOnlyList<RelayItem> Items, long Dropped = 0) : SessionMessage
+{
+    /// <summary>Most items in one relay.</summary>
+    public const int MaxItems = 512;
+
+    /// <inheritdoc />
+    public override void Validate()
+    {
+        CheckTxn(Txn);
+        Check.Id(Stream, "stream");
+        Check.Present(Items, "items");
+        if (Items.Count is 0 or > MaxItems)
+        {
+            throw Check.Invalid("items", $"must hold 1 to {MaxItems} items");
+        }
+        long previous = 0;
+        foreach (var item in Items)
+        {
+            Check.Present(item, "items");
+            item.Validate();
+            if (item.Seq <= previous)
+            {
+                throw Check.Invalid("items", "must be in increasing seq order");
+            }
+            previous = item.Seq;
+        }
+        Check.Range(Dropped, "dropped", 0, long.MaxValue);
+    }
+}
+
+/// <summary>What a relay item carries: a sub-device's message, or its availability.</summary>
+[JsonConverter(typeof(StrictEnumConverter<SubDeviceAvailability>))]
+public enum SubDeviceAvailability
+{
+    /// <summary>The sub-device connected and completed its link hello.</summary>
+    [JsonStringEnumMemberName("online")]
+    Online = 1,
+
+    /// <summary>The sub-device disconnected (cleanly, by its last will, or revoked).</summary>
+    [JsonStringEnumMemberName("offline")]
+    Offline = 2,
+}
+
+/// <summary>
+/// One bridged up-packet: the sub-device <see cref="Did"/>, when the gateway received it, and either
+/// the <see cref="Message"/> the sub-device sent (opened and checked by the gateway) or a change of
+/// its <see cref="Availability"/>.
+/// </summary>
+public sealed record RelayItem(long Seq, string Did, DateTimeOffset At, SessionMessage? Message = null, SubDeviceAvailability? Availability = null) : IProtocolMessage
+{
+    /// <inheritdoc />
+    public void Validate()
+    {
+        Check.Range(Seq, "seq", 1, long.MaxValue);
+        Check.Id(Did, "did");
+        if ((Message is null) == (Availability is null))
+        {
+            throw Check.Invalid("message", "exactly one of message and availability is required");
+        }
+        if (Message is not null)
+        {
+            if (Message is not (SessionRequest or SessionResponse or SessionError))
+            {
+                throw Check.Invalid("message", "must be a request, response or error");
+            }
+            Message.Validate();
+        }
+        if (Availability is { } availability)
+        {
+            Check.Defined(availability, "availability");
+        }
     }
 }
