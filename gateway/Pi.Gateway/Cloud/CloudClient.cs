@@ -77,6 +77,9 @@ public sealed partial class CloudClient : IAsyncDisposable
     /// <summary>Raised for what the state machine must hear about.</summary>
     public event Action<CloudEvent>? Event;
 
+    /// <summary>Raised with true when the session channel opened, false when it closed or was lost.</summary>
+    public event Action<bool>? ConnectionChanged;
+
     /// <summary>True while the session channel is open.</summary>
     public bool IsConnected => _channel?.IsConnected == true;
 
@@ -150,11 +153,13 @@ public sealed partial class CloudClient : IAsyncDisposable
         channel.Lost += reason =>
         {
             LogLost(_logger, registration.Tid, reason);
+            ConnectionChanged?.Invoke(false);
             Event?.Invoke(new CloudEvent(CloudEventKind.SessionLost, reason));
         };
         _channel = channel;
         _heartbeat = new CancellationTokenSource();
         _ = HeartbeatAsync(channel, _heartbeat.Token);
+        ConnectionChanged?.Invoke(true);
         return (true, null, null);
     }
 
@@ -218,6 +223,34 @@ public sealed partial class CloudClient : IAsyncDisposable
         {
             _channel = null;
             await channel.DisposeAsync().ConfigureAwait(false);
+            ConnectionChanged?.Invoke(false);
+        }
+    }
+
+    /// <summary>
+    /// Sends bridged sub-device traffic and waits for the cloud's ack. False when the channel is not
+    /// open, fails, or the ack does not come within <paramref name="timeout"/>: send the same items again.
+    /// </summary>
+    public async Task<bool> RelayAsync(Relay relay, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(relay);
+        if (_channel is not { IsConnected: true } channel)
+        {
+            return false;
+        }
+        try
+        {
+            var answer = await channel.RequestAsync(relay, relay.Txn, null, timeout, _time, cancellationToken).ConfigureAwait(false);
+            if (answer is Ack)
+            {
+                return true;
+            }
+            LogRelayRefused(_logger, answer is SessionError error ? error.Code : ProtocolErrorCode.UnexpectedMessage);
+            return false;
+        }
+        catch (CloudChannelException)
+        {
+            return false;
         }
     }
 
@@ -272,8 +305,9 @@ public sealed partial class CloudClient : IAsyncDisposable
                 Event?.Invoke(new CloudEvent(CloudEventKind.SubDevicesChanged, $"removed {removed.Did}"));
                 break;
             case SessionRequest request:
-                var answer = await _requests.HandleAsync(request, inbound.Header.Did, ct).ConfigureAwait(false);
-                await channel.SendAsync(answer, inbound.Header.Did, ct).ConfigureAwait(false);
+                // Answered off the receive loop: a command to a sub-device waits for its answer,
+                // and nothing else from the cloud may wait behind it.
+                _ = AnswerAsync(channel, request, inbound.Header.Did);
                 break;
             case SessionError error:
                 LogCloudError(_logger, error.Code, error.Message);
@@ -281,6 +315,23 @@ public sealed partial class CloudClient : IAsyncDisposable
             default:
                 LogUnexpected(_logger, inbound.Message.GetType().Name);
                 break;
+        }
+    }
+
+    private async Task AnswerAsync(CloudSessionChannel channel, SessionRequest request, string? did)
+    {
+        try
+        {
+            var answer = await _requests.HandleAsync(request, did, CancellationToken.None).ConfigureAwait(false);
+            await channel.SendAsync(answer, did ?? request.Did, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (CloudChannelException e)
+        {
+            LogAnswerFailed(_logger, request.Command, e.Message);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogAnswerFailed(_logger, request.Command, e.GetType().Name);
         }
     }
 
@@ -326,6 +377,12 @@ public sealed partial class CloudClient : IAsyncDisposable
 
     private static GatewayRegistration Promote(GatewayRegistration registration, RotatedKeys keys) =>
         registration with { KeyId = keys.KeyId, AccessKey = keys.AccessKey, LocalKey = keys.LocalKey, KeyExpiresAt = keys.KeyExpiresAt, PendingKeys = null };
+
+    [LoggerMessage(EventId = 4211, Level = LogLevel.Warning, Message = "The cloud refused a relay: {Code}")]
+    private static partial void LogRelayRefused(ILogger logger, ProtocolErrorCode code);
+
+    [LoggerMessage(EventId = 4212, Level = LogLevel.Warning, Message = "Could not answer the cloud's {Command}: {Reason}")]
+    private static partial void LogAnswerFailed(ILogger logger, string command, string reason);
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Logged in to the cloud as {Tid}: session {SessionKeyId}")]
     private static partial void LogLoggedIn(ILogger logger, string tid, uint sessionKeyId);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pi.Gateway.Bridge;
 using Pi.Gateway.Cloud;
 using Pi.Gateway.Core;
 using Pi.Gateway.Provisioning;
@@ -56,7 +57,7 @@ public static class GatewayHostingExtensions
                 handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => trust.Validate(certificate, errors);
                 return handler;
             });
-        builder.Services.TryAddSingleton<ICloudRequestHandler, GatewayRequestHandler>();
+        builder.AddSubDeviceBridge();
         builder.Services.AddSingleton<CloudClient>();
         builder.Services.AddSingleton(sp => new GatewayStateMachine(sp.GetRequiredService<GatewayStateMachineOptions>(), Random.Shared.NextDouble));
         builder.Services.TryAddSingleton<IPairingWindow, LoggedPairingWindow>();
@@ -71,12 +72,12 @@ public static class GatewayHostingExtensions
     }
 }
 
-/// <summary>Until the sub-device bridge lands, opening the pairing window is only logged.</summary>
+/// <summary>Without the sub-device bridge (<c>Bridge:Enabled=false</c>), opening the pairing window is only logged.</summary>
 public sealed partial class LoggedPairingWindow(ILogger<LoggedPairingWindow> logger) : IPairingWindow
 {
     /// <inheritdoc />
     public void Open(TimeSpan duration) => LogOpened(logger, duration);
 
-    [LoggerMessage(EventId = 2210, Level = LogLevel.Information, Message = "Pairing window opened for {Duration} (the sub-device bridge is not running yet)")]
+    [LoggerMessage(EventId = 2210, Level = LogLevel.Information, Message = "Pairing window opened for {Duration} (the sub-device bridge is disabled)")]
     private static partial void LogOpened(ILogger logger, TimeSpan duration);
 }

@@ -42,6 +42,7 @@ public sealed partial class GatewayRunner : BackgroundService
     private readonly IStatusIndicator _leds;
     private readonly IResetButtonSource _button;
     private readonly IPairingWindow _pairing;
+    private readonly ISubDeviceBridge? _subDevices;
     private readonly IHealthReporter _health;
     private readonly ProvisioningServerOptions _provisioningOptions;
     private readonly GatewayHostOptions _options;
@@ -69,7 +70,8 @@ public sealed partial class GatewayRunner : BackgroundService
         IOptions<SoftApNamingOptions> naming,
         IOptions<CloudClientOptions> cloudOptions,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        ISubDeviceBridge? subDevices = null)
     {
         ArgumentNullException.ThrowIfNull(provisioningOptions);
         ArgumentNullException.ThrowIfNull(options);
@@ -85,6 +87,7 @@ public sealed partial class GatewayRunner : BackgroundService
         _leds = leds;
         _button = button;
         _pairing = pairing;
+        _subDevices = subDevices;
         _health = health;
         _provisioningOptions = provisioningOptions.Value;
         _options = options.Value;
@@ -267,6 +270,10 @@ public sealed partial class GatewayRunner : BackgroundService
                 {
                     await _cloud.DisconnectAsync().ConfigureAwait(false);
                     await _store.WipeCredentialsAsync(ct).ConfigureAwait(false);
+                    if (_subDevices is not null)
+                    {
+                        await _subDevices.WipeAsync(ct).ConfigureAwait(false);
+                    }
                     await _store.SaveResetFlagAsync(wipe.SetResetFlag, ct).ConfigureAwait(false);
                     return new WipeCompleted(_time.GetUtcNow());
                 });

@@ -19,7 +19,7 @@ public interface IResetButtonSource
     event Action? LongPress;
 }
 
-/// <summary>The sub-device pairing window (the bridge implements it; until then it is only logged).</summary>
+/// <summary>The sub-device pairing window (the LAN bridge implements it; without the bridge it is only logged).</summary>
 public interface IPairingWindow
 {
     /// <summary>Opens the window for <paramref name="duration"/>.</summary>
@@ -31,4 +31,11 @@ public interface IHealthReporter
 {
     /// <summary>Called after every event the loop processed.</summary>
     void Report(bool healthy);
+}
+
+/// <summary>The sub-device bridge, as the main loop sees it at a factory reset.</summary>
+public interface ISubDeviceBridge
+{
+    /// <summary>Revokes and disconnects every sub-device and empties the offline queue.</summary>
+    Task WipeAsync(CancellationToken cancellationToken);
 }
