@@ -105,6 +105,9 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     /// <summary>Raised when a linked sub-device's connection ended (did).</summary>
     public event Action<string>? Unlinked;
 
+    /// <summary>Raised after the sub-device keys were read again and revocations carried out.</summary>
+    public event Action? KeysReloaded;
+
     /// <summary>Raised after the cloud acknowledged a relay (its last seq).</summary>
     public event Action<long>? Relayed;
 
@@ -377,6 +380,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
         {
             var gone = await _keys.ReloadAsync(_stopping.Token).ConfigureAwait(false);
             await RevokeAsync(gone).ConfigureAwait(false);
+            KeysReloaded?.Invoke();
         }
         catch (OperationCanceledException)
         {

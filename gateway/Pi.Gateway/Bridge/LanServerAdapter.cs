@@ -69,28 +69,33 @@ public sealed class LanServerAdapter : IMqttServerAdapter
     /// <inheritdoc />
     public Task StopAsync()
     {
-        _stop.Cancel();
-        foreach (var listener in _listeners)
+        lock (_listeners)
         {
-            listener.Stop();
+            if (!_stop.IsCancellationRequested)
+            {
+                _stop.Cancel();
+            }
+            foreach (var listener in _listeners)
+            {
+                listener.Stop();
+            }
+            _listeners.Clear();
         }
-        _listeners.Clear();
         return Task.CompletedTask;
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        StopAsync().GetAwaiter().GetResult();
-        _stop.Dispose();
-    }
+    public void Dispose() => StopAsync().GetAwaiter().GetResult(); // the token source is left to the GC: accept loops may still read it
 
     private IPEndPoint Listen(int port, bool tls)
     {
         var listener = new TcpListener(_address, port);
         listener.Server.NoDelay = true;
         listener.Start(512);
-        _listeners.Add(listener);
+        lock (_listeners)
+        {
+            _listeners.Add(listener);
+        }
         _ = AcceptLoopAsync(listener, tls);
         return (IPEndPoint)listener.LocalEndpoint;
     }
