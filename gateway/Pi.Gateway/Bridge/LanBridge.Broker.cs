@@ -1,3 +1,4 @@
+using System.Collections;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Pi.Protocol;
@@ -11,7 +12,7 @@ public sealed partial class LanBridge
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs args)
     {
         var did = args.UserName;
-        if (string.IsNullOrEmpty(did) || !Identifiers.IsValid(did.AsSpan()) || !string.Equals(args.ClientId, did, StringComparison.Ordinal))
+        if (string.IsNullOrEmpty(did) || !Identifiers.IsValid(did.AsSpan()) || !IsClientIdOf(args.ClientId, did))
         {
             return RefuseConnect(args, did ?? args.ClientId ?? "?", BridgeRefusals.BadCredentials, MqttConnectReasonCode.BadUserNameOrPassword);
         }
@@ -39,9 +40,27 @@ public sealed partial class LanBridge
             return RefuseConnect(args, did, BridgeRefusals.ServerBusy, MqttConnectReasonCode.ServerBusy);
         }
         args.SessionItems[EndpointItem] = args.RemoteEndPoint?.ToString() ?? string.Empty;
+        args.SessionItems[DidItem] = did;
         args.ReasonCode = MqttConnectReasonCode.Success;
         return Task.CompletedTask;
     }
+
+    /// <summary>The client id is the did, or the did, '.', and 1 to 22 characters of [A-Za-z0-9_-] (an extra connection).</summary>
+    private static bool IsClientIdOf(string? clientId, string did)
+    {
+        if (clientId is null || !clientId.StartsWith(did, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        if (clientId.Length == did.Length)
+        {
+            return true;
+        }
+        var suffix = clientId.AsSpan(did.Length);
+        return suffix.Length is >= 2 and <= 23 && suffix[0] == '.' && Identifiers.IsValid(suffix[1..]);
+    }
+
+    private static string DidOf(IDictionary items) => items[DidItem] as string ?? string.Empty;
 
     private Task RefuseConnect(ValidatingConnectionEventArgs args, string who, string reason, MqttConnectReasonCode code)
     {
@@ -52,7 +71,7 @@ public sealed partial class LanBridge
 
     private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs args)
     {
-        var did = args.ClientId;
+        var did = DidOf(args.SessionItems);
         var filter = args.TopicFilter.Topic;
         if (string.Equals(filter, Topics.BridgeState, StringComparison.Ordinal) || string.Equals(filter, Topics.BridgePairing, StringComparison.Ordinal))
         {
@@ -67,35 +86,30 @@ public sealed partial class LanBridge
             args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
             return Task.CompletedTask;
         }
-        // The session to deliver welcome and down messages into, found once per connection.
+        // The session to deliver welcome and down messages into, kept per connection.
         var endpoint = args.SessionItems[EndpointItem] as string ?? string.Empty;
-        var current = _links.GetValueOrDefault(did);
-        if (current is null || !string.Equals(current.Endpoint, endpoint, StringComparison.Ordinal))
+        var entry = _keys.Find(did);
+        while (entry is not null)
         {
-            var entry = _keys.Find(did);
-            if (entry is null)
+            var link = _links.GetOrAdd(did, d => new Link(d, entry, _options, _time));
+            if (link.Subscribed(args.ClientId, endpoint, args.Session, topic.Kind == TopicKind.DeviceWelcome, topic.Kind == TopicKind.DeviceDown))
             {
-                args.ProcessSubscription = false;
-                args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
                 return Task.CompletedTask;
             }
-            var link = new Link(did, endpoint, entry, args.Session, _options, _time);
-            _links.AddOrUpdate(did, link, (_, old) =>
-            {
-                old.Dispose();
-                return link;
-            });
+            _links.TryRemove(new KeyValuePair<string, Link>(did, link)); // ended meanwhile: start a new one
         }
+        args.ProcessSubscription = false;
+        args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
         return Task.CompletedTask;
     }
 
     private async Task InterceptPublishAsync(InterceptingPublishEventArgs args)
     {
-        var did = args.ClientId;
-        if (string.Equals(did, BridgeClientId, StringComparison.Ordinal))
+        if (string.Equals(args.ClientId, BridgeClientId, StringComparison.Ordinal))
         {
             return; // the bridge's own retained state
         }
+        var did = DidOf(args.SessionItems);
         var address = Topics.Parse(args.ApplicationMessage.Topic);
         if (address is not { } topic || !string.Equals(topic.Id, did, StringComparison.Ordinal))
         {
@@ -130,11 +144,11 @@ public sealed partial class LanBridge
     private async Task OnDisconnectedAsync(ClientDisconnectedEventArgs args)
     {
         Interlocked.Decrement(ref _connections);
-        var did = args.ClientId;
-        if (did is null || !_links.TryGetValue(did, out var link)
-            || !string.Equals(link.Endpoint, args.RemoteEndPoint?.ToString() ?? string.Empty, StringComparison.Ordinal))
+        var did = args.SessionItems is { } items ? DidOf(items) : string.Empty;
+        if (!_links.TryGetValue(did, out var link)
+            || !link.Closed(args.ClientId, args.RemoteEndPoint?.ToString() ?? string.Empty))
         {
-            return; // never subscribed, or a newer connection of the same did took over
+            return; // never subscribed, another connection of the did is still open, or one took this over
         }
         await EndLinkAsync(link, announce: true).ConfigureAwait(false);
     }

@@ -13,25 +13,31 @@ using Pi.Protocol.Topics;
 
 namespace Pi.Gateway.Bridge;
 
-/// <summary>One sub-device connection: its MQTT session and, after its hello, the link key's sealer and opener.</summary>
+/// <summary>One connection of a sub-device: its MQTT session and what it subscribed to.</summary>
+internal sealed record LinkConnection(string Endpoint, MqttSessionStatus Session, bool Welcome, bool Down);
+
+/// <summary>
+/// One sub-device's link: its connections (normally one; a device may add connections whose client
+/// id is its did followed by '.' and a suffix) and, after a hello, the link key's sealer and opener.
+/// The link ends when its last connection closes.
+/// </summary>
 internal sealed class Link : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly double _rate;
     private readonly double _burst;
     private readonly TimeProvider _time;
+    private readonly Dictionary<string, LinkConnection> _connections = new(StringComparer.Ordinal);
     private EnvelopeOpener? _up;
     private EnvelopeSealer? _down;
     private double _tokens;
     private long _refilledAt;
     private bool _disposed;
 
-    public Link(string did, string endpoint, SubDeviceEntry entry, MqttSessionStatus session, BridgeOptions options, TimeProvider time)
+    public Link(string did, SubDeviceEntry entry, BridgeOptions options, TimeProvider time)
     {
         Did = did;
-        Endpoint = endpoint;
         Entry = entry;
-        Session = session;
         _rate = options.RatePerSecond;
         _burst = options.RateBurst;
         _tokens = options.RateBurst;
@@ -41,19 +47,78 @@ internal sealed class Link : IDisposable
 
     public string Did { get; }
 
-    public string Endpoint { get; }
-
     public SubDeviceEntry Entry { get; }
-
-    public MqttSessionStatus Session { get; }
 
     public uint KeyId { get; private set; }
 
     /// <summary>True once a hello was answered (announced online to the cloud).</summary>
     public bool IsLinked { get; private set; }
 
-    /// <summary>Set once the cloud was told this link is offline (so it is told once).</summary>
+    /// <summary>Set once the link ended (so the cloud is told once).</summary>
     public int Ended;
+
+    /// <summary>Records a subscription of one connection; false when the link already ended.</summary>
+    public bool Subscribed(string clientId, string endpoint, MqttSessionStatus session, bool welcome, bool down)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return false;
+            }
+            _connections[clientId] = _connections.TryGetValue(clientId, out var c) && c.Endpoint == endpoint
+                ? c with { Welcome = c.Welcome || welcome, Down = c.Down || down }
+                : new LinkConnection(endpoint, session, welcome, down);
+            return true;
+        }
+    }
+
+    /// <summary>Whether this connection (client id and endpoint) belongs to the link.</summary>
+    public bool Has(string clientId, string endpoint)
+    {
+        lock (_lock)
+        {
+            return _connections.TryGetValue(clientId, out var c) && c.Endpoint == endpoint;
+        }
+    }
+
+    /// <summary>Forgets a closed connection; true when it was the last one.</summary>
+    public bool Closed(string clientId, string endpoint)
+    {
+        lock (_lock)
+        {
+            if (_connections.TryGetValue(clientId, out var c) && c.Endpoint == endpoint)
+            {
+                _connections.Remove(clientId);
+            }
+            return _connections.Count == 0;
+        }
+    }
+
+    /// <summary>The client ids of its connections.</summary>
+    public IReadOnlyList<string> ClientIds()
+    {
+        lock (_lock)
+        {
+            return [.. _connections.Keys];
+        }
+    }
+
+    /// <summary>Enqueues a message into every connection subscribed to welcome (or down); false when none is.</summary>
+    public bool Deliver(MqttApplicationMessage message, bool welcome)
+    {
+        List<MqttSessionStatus> targets;
+        lock (_lock)
+        {
+            targets = [.. _connections.Values.Where(c => welcome ? c.Welcome : c.Down).Select(c => c.Session)];
+        }
+        var delivered = false;
+        foreach (var session in targets)
+        {
+            delivered |= session.TryEnqueueApplicationMessage(message, out _);
+        }
+        return delivered;
+    }
 
     /// <summary>A new link key from a hello; the previous one (if any) stops working at once.</summary>
     public void Rekey(SymmetricKey linkKey, uint keyId)
@@ -126,8 +191,7 @@ public sealed partial class LanBridge
 {
     private async Task OnHelloAsync(string did, InterceptingPublishEventArgs args)
     {
-        var endpoint = args.SessionItems[EndpointItem] as string ?? string.Empty;
-        if (!_links.TryGetValue(did, out var link) || !string.Equals(link.Endpoint, endpoint, StringComparison.Ordinal))
+        if (!_links.TryGetValue(did, out var link))
         {
             // A hello before subscribing: there is nowhere to send the welcome.
             _counters.Refuse(did, BridgeRefusals.NoLink);
@@ -155,7 +219,12 @@ public sealed partial class LanBridge
             .WithPayload(ProtocolJson.Serialize(new LinkWelcome(gatewayNonce, keyId)))
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();
-        link.Session.TryEnqueueApplicationMessage(welcome, out _);
+        if (!link.Deliver(welcome, welcome: true))
+        {
+            _counters.Refuse(did, BridgeRefusals.NoLink);
+            args.Response.ReasonCode = MqttPubAckReasonCode.ImplementationSpecificError;
+            return;
+        }
         await _keys.MarkLinkedAsync(link.Entry, CancellationToken.None).ConfigureAwait(false);
         if (!wasLinked)
         {
@@ -167,7 +236,7 @@ public sealed partial class LanBridge
 
     private async Task OnUpAsync(string did, InterceptingPublishEventArgs args)
     {
-        if (!_links.TryGetValue(did, out var link) || !string.Equals(link.Endpoint, args.SessionItems[EndpointItem] as string, StringComparison.Ordinal))
+        if (!_links.TryGetValue(did, out var link))
         {
             _counters.Refuse(did, BridgeRefusals.NoLink);
             args.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
@@ -279,7 +348,7 @@ public sealed partial class LanBridge
                 .WithPayload(sealedRequest)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .Build();
-            if (message is null || !link.Session.TryEnqueueApplicationMessage(message, out _))
+            if (message is null || !link.Deliver(message, welcome: false))
             {
                 return Error(request.Txn, ProtocolErrorCode.Offline, "the sub-device is not connected");
             }

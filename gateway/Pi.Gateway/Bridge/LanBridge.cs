@@ -28,6 +28,7 @@ namespace Pi.Gateway.Bridge;
 public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDeviceBridge, ICloudRequestHandler, IAsyncDisposable
 {
     private const string EndpointItem = "pi.endpoint";
+    private const string DidItem = "pi.did";
     private const string BridgeClientId = "pi-gateway-bridge";
 
     private readonly BridgeOptions _options;
@@ -391,19 +392,24 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     {
         foreach (var did in dids)
         {
+            IReadOnlyList<string> clientIds = [did];
             if (_links.TryGetValue(did, out var link))
             {
+                clientIds = [.. link.ClientIds().Append(did).Distinct(StringComparer.Ordinal)];
                 await EndLinkAsync(link, announce: true).ConfigureAwait(false);
             }
             if (_server is { IsStarted: true } server)
             {
-                try
+                foreach (var clientId in clientIds)
                 {
-                    await server.DisconnectClientAsync(did, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = "revoked" }).ConfigureAwait(false);
-                }
-                catch (InvalidOperationException)
-                {
-                    // not connected
+                    try
+                    {
+                        await server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = "revoked" }).ConfigureAwait(false);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // not connected
+                    }
                 }
             }
             LogRevoked(_logger, did);

@@ -36,6 +36,7 @@ namespace Pi.Protocol.Messages;
 [JsonSerializable(typeof(LinkWelcome))]
 [JsonSerializable(typeof(BridgeStatus))]
 [JsonSerializable(typeof(PairingStatus))]
+[JsonSerializable(typeof(RelayItem))]
 [JsonSerializable(typeof(SubDeviceInfo))]
 [JsonSerializable(typeof(SubDeviceAck))]
 public sealed partial class ProtocolJsonContext : JsonSerializerContext;
