@@ -19,6 +19,8 @@ public sealed class CloudHost : IAsyncDisposable
 {
     private readonly bool _keepData;
     private string? _postgresDatabase;
+    private string _store = "sqlite";
+    private bool _createdDatabase;
 
     private CloudHost(WebApplication app, string dataDirectory, FakeTimeProvider? time, bool keepData)
     {
@@ -55,7 +57,11 @@ public sealed class CloudHost : IAsyncDisposable
 
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
-    /// <summary>Starts a host on the given store ("sqlite" or "postgres").</summary>
+    /// <summary>
+    /// Starts a host on the given store ("sqlite" or "postgres"). A PostgreSQL database is created
+    /// unless <c>Cloud:Store:ConnectionString</c> is given. With <paramref name="keepData"/> the data
+    /// directory and the PostgreSQL database it created outlive the host (see <see cref="RestartAsync"/>).
+    /// </summary>
     public static async Task<CloudHost> StartAsync(string store, IDictionary<string, string?>? settings = null, FakeTimeProvider? time = null, bool keepData = false, Action<WebApplicationBuilder>? configure = null)
     {
         var dataDirectory = settings?.TryGetValue("Cloud:DataDirectory", out var given) == true && given is not null
@@ -70,7 +76,9 @@ public sealed class CloudHost : IAsyncDisposable
             ["Cloud:Verification"] = "TrustOnFirstRegistration",
             ["Logging:LogLevel:Default"] = "Warning",
         };
-        if (store == "postgres")
+        string? givenConnection = null;
+        var hasConnection = settings?.TryGetValue("Cloud:Store:ConnectionString", out givenConnection) == true && givenConnection is not null;
+        if (store == "postgres" && !hasConnection)
         {
             all["Cloud:Store:ConnectionString"] = await PostgresServer.Shared.CreateDatabaseAsync();
         }
@@ -96,7 +104,7 @@ public sealed class CloudHost : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        return new CloudHost(app, dataDirectory, time, keepData) { _postgresDatabase = all.GetValueOrDefault("Cloud:Store:ConnectionString") };
+        return new CloudHost(app, dataDirectory, time, keepData) { _postgresDatabase = all.GetValueOrDefault("Cloud:Store:ConnectionString"), _store = store, _createdDatabase = store == "postgres" && !hasConnection };
     }
 
     /// <summary>An HTTP client that trusts only this host's certificate.</summary>
@@ -130,11 +138,35 @@ public sealed class CloudHost : IAsyncDisposable
         return new AppUser(this, client, email, login.Nonce);
     }
 
+    /// <summary>
+    /// Stops this host (started with keepData) and starts a new one on the same data directory and
+    /// database, as after a cloud restart; the new one deletes them when disposed. Sessions and
+    /// everything held in memory are gone; ports are new.
+    /// </summary>
+    public async Task<CloudHost> RestartAsync(IDictionary<string, string?>? settings = null)
+    {
+        if (!_keepData)
+        {
+            throw new InvalidOperationException("only a host started with keepData can be restarted");
+        }
+        await DisposeAsync();
+        var all = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["Cloud:DataDirectory"] = DataDirectory,
+        };
+        if (_store == "postgres")
+        {
+            all["Cloud:Store:ConnectionString"] = _postgresDatabase;
+        }
+        return await StartAsync(_store, all, Time);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await App.StopAsync();
         await App.DisposeAsync();
-        if (_postgresDatabase is not null)
+        // A database this host created outlives it with keepData (for RestartAsync); one it was given is always dropped.
+        if (_postgresDatabase is not null && !(_keepData && _createdDatabase))
         {
             await PostgresServer.Shared.DropDatabaseAsync(_postgresDatabase);
         }

@@ -168,6 +168,10 @@ public sealed class TestGateway : IAsyncDisposable
     public Task<MqttClientPublishResult> SendAsync(SessionMessage message, string? did = null) =>
         PublishRawAsync(Topics.GatewayUp(Tid), Seal(message, did));
 
+    /// <summary>Seals and publishes a plaintext as it is (for messages the encoder would refuse).</summary>
+    public Task<MqttClientPublishResult> SendPlaintextAsync(byte[] plaintext, string? did = null) =>
+        PublishRawAsync(Topics.GatewayUp(Tid), _up!.Seal(plaintext, Tid, did));
+
     /// <summary>Seals one message without sending it.</summary>
     public byte[] Seal(SessionMessage message, string? did = null) => _up!.Seal(message, Tid, did);
 

@@ -36,7 +36,8 @@ public sealed class Cloud_Metrics_Tests : IDisposable
         var instruments = _recorder.Instruments.ToDictionary(i => i.Name);
 
         Assert.Equal(
-            ["pi.cloud.commands", "pi.cloud.logins", "pi.cloud.packets.in", "pi.cloud.packets.out", "pi.cloud.refusals", "pi.cloud.sessions.online"],
+            ["pi.cloud.commands", "pi.cloud.logins", "pi.cloud.packets.in", "pi.cloud.packets.out", "pi.cloud.refusals",
+             "pi.cloud.relay.dropped", "pi.cloud.relay.items", "pi.cloud.relays", "pi.cloud.sessions.online"],
             instruments.Keys.Order(StringComparer.Ordinal));
         Assert.All(instruments.Values.Where(i => i.Name != CloudMetrics.SessionsOnlineName), i => Assert.IsType<Counter<long>>(i));
         Assert.IsType<ObservableUpDownCounter<long>>(instruments[CloudMetrics.SessionsOnlineName]);
@@ -66,6 +67,23 @@ public sealed class Cloud_Metrics_Tests : IDisposable
         Assert.Equal(2, refusals.Count);
         Assert.Equal(new Dictionary<string, string?> { ["reason"] = "replayed", ["source"] = "mqtt" }, refusals[0].Tags);
         Assert.Equal(new Dictionary<string, string?> { ["reason"] = "bad_credentials", ["source"] = "http" }, refusals[1].Tags);
+    }
+
+    [Fact]
+    public void Counts_relays_their_items_by_outcome_and_dropped_packets()
+    {
+        _metrics.Relay();
+        _metrics.RelayItems(CloudMetrics.RelayHandled, 5);
+        _metrics.RelayItems(CloudMetrics.RelayDuplicate, 0);
+        _metrics.RelayItems(CloudMetrics.RelayForeignDid, 2);
+        _metrics.RelayDropped(0);
+        _metrics.RelayDropped(3);
+
+        Assert.Equal(1, Assert.Single(_recorder.Measurements, m => m.Instrument == CloudMetrics.RelaysName).Value);
+        Assert.Equal(
+            [("handled", 5L), ("foreign_did", 2L)],
+            _recorder.Measurements.Where(m => m.Instrument == CloudMetrics.RelayItemsName).Select(m => (m.Tags["outcome"], m.Value)));
+        Assert.Equal(3, Assert.Single(_recorder.Measurements, m => m.Instrument == CloudMetrics.RelayDroppedName).Value);
     }
 
     [Fact]

@@ -203,18 +203,38 @@ public sealed partial class GatewayService
         AddWarning(warnings, "service", gateway.ServiceExpiresAt, now, warn);
         var status = _presence.Get(gateway.Tid);
         var online = status.Online && _sessions.Find(gateway.Tid) is not null;
+        var statuses = (await _store.GetSubDeviceStatusesAsync(gateway.Tid, cancellationToken).ConfigureAwait(false))
+            .ToDictionary(s => s.Did, StringComparer.Ordinal);
+        var cursor = await _store.FindRelayCursorAsync(gateway.Tid, cancellationToken).ConfigureAwait(false);
         var subDevices = (await _store.GetSubDevicesAsync(gateway.Tid, cancellationToken).ConfigureAwait(false))
             .Where(s => s.State != SubDeviceState.Removing)
             .Select(s =>
             {
+                // Memory has what arrived since this host started; the store has the rest.
+                var stored = statuses.GetValueOrDefault(s.Did);
                 var telemetry = _presence.GetTelemetry(s.Did);
-                return new SubDeviceView(s.Did, s.Kind, s.Name, s.State == SubDeviceState.Active ? "active" : "pending", s.RegisteredAt, telemetry?.ReceivedAt, telemetry?.Payload);
+                var (telemetryAt, payload) = telemetry is not null && (stored?.TelemetryAt is not { } storedAt || telemetry.ReceivedAt >= storedAt)
+                    ? (telemetry.ReceivedAt, telemetry.Payload)
+                    : (stored?.TelemetryAt, ParseJson(stored?.TelemetryJson));
+                return new SubDeviceView(
+                    s.Did, s.Kind, s.Name, s.State == SubDeviceState.Active ? "active" : "pending", s.RegisteredAt,
+                    telemetryAt, payload, stored?.Online ?? false, stored?.LastSeenAt);
             })
             .ToList();
         return new GatewayView(
             gateway.Tid, gateway.Mac, gateway.Sn, gateway.Uuid, online, status.LastSeenAt ?? gateway.LastSeenAt,
             active?.KeyId, active?.ExpiresAt, gateway.ServiceExpiresAt, keys.Any(k => k.State == KeyPairState.Pending),
-            warnings, subDevices, status.State);
+            warnings, subDevices, status.State, cursor?.DroppedTotal ?? 0);
+    }
+
+    private static JsonElement? ParseJson(string? json)
+    {
+        if (json is null)
+        {
+            return null;
+        }
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 
     private static void AddWarning(List<GatewayWarning> warnings, string what, DateTimeOffset expiresAt, DateTimeOffset now, TimeSpan warn)

@@ -45,8 +45,20 @@ public sealed record BindResponse(string Tid, bool Bound, bool AlreadyOwner);
 /// <summary>A warning about a gateway (key pair or service expiring or expired).</summary>
 public sealed record GatewayWarning(string Code, DateTimeOffset ExpiresAt, string Message);
 
-/// <summary>A sub-device as the APP sees it.</summary>
-public sealed record SubDeviceView(string Did, string? Kind, string? Name, string State, DateTimeOffset RegisteredAt, DateTimeOffset? LastTelemetryAt, JsonElement? LastTelemetry);
+/// <summary>
+/// A sub-device as the APP sees it. <c>Online</c> and <c>LastSeenAt</c> come from the gateway's
+/// bridge (relay availability items and any packet it relayed); false and null until it said anything.
+/// </summary>
+public sealed record SubDeviceView(
+    string Did,
+    string? Kind,
+    string? Name,
+    string State,
+    DateTimeOffset RegisteredAt,
+    DateTimeOffset? LastTelemetryAt,
+    JsonElement? LastTelemetry,
+    bool Online = false,
+    DateTimeOffset? LastSeenAt = null);
 
 /// <summary>A gateway as the APP sees it.</summary>
 public sealed record GatewayView(
@@ -62,7 +74,8 @@ public sealed record GatewayView(
     bool KeyRotationPending,
     IReadOnlyList<GatewayWarning> Warnings,
     IReadOnlyList<SubDeviceView> SubDevices,
-    JsonElement? State);
+    JsonElement? State,
+    long RelayDropped = 0);
 
 /// <summary>Register a sub-device under a gateway.</summary>
 public sealed record AddSubDeviceRequest(string? Kind = null, string? Name = null);

@@ -63,13 +63,23 @@ public sealed class GatewayPresence
     public void SetState(string tid, JsonElement? state, DateTimeOffset now) =>
         _gateways.AddOrUpdate(tid, _ => new Entry { Online = true, LastSeenAt = now, State = state?.Clone() }, (_, e) => e with { State = state?.Clone() });
 
-    /// <summary>Keeps a sub-device's last telemetry.</summary>
-    public void RecordTelemetry(string tid, string did, JsonElement? payload, DateTimeOffset now)
+    /// <summary>Raised when a relay says a sub-device went online (true) or offline (false), after it is stored.</summary>
+    public event Action<string, string, bool>? SubDeviceAvailabilityChanged;
+
+    /// <summary>
+    /// Keeps a sub-device's last telemetry (the newest by <paramref name="at"/>: relayed telemetry
+    /// may be older than what came directly) and raises <see cref="TelemetryReceived"/> either way.
+    /// </summary>
+    public void RecordTelemetry(string tid, string did, JsonElement? payload, DateTimeOffset at)
     {
-        var telemetry = new Telemetry(did, now, payload?.Clone());
-        _telemetry[did] = telemetry;
+        var telemetry = new Telemetry(did, at, payload?.Clone());
+        _telemetry.AddOrUpdate(did, telemetry, (_, old) => old.ReceivedAt > at ? old : telemetry);
         TelemetryReceived?.Invoke(tid, telemetry);
     }
+
+    /// <summary>Raises <see cref="SubDeviceAvailabilityChanged"/> (the store keeps the state).</summary>
+    public void RecordAvailability(string tid, string did, bool online) =>
+        SubDeviceAvailabilityChanged?.Invoke(tid, did, online);
 
     /// <summary>A gateway's status.</summary>
     public GatewayStatus Get(string tid) =>

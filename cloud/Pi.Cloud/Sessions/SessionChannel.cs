@@ -102,7 +102,8 @@ public sealed partial class SessionChannel : IGatewayTraffic
         {
             // The store or broker failed: answer what can be answered, keep serving.
             LogHandlingFailed(_logger, tid, message.GetType().Name, e);
-            if (TxnOf(message) is { } txn && message is SessionRequest or ResetUnbind or Logout)
+            // A relay is not acknowledged: the gateway keeps its items and sends them again.
+            if (TxnOf(message) is { } txn && message is SessionRequest or ResetUnbind or Logout or Relay)
             {
                 await TrySendAsync(session, new SessionError(txn, ProtocolErrorCode.Internal, "the cloud could not handle this message"), header.Did, cancellationToken).ConfigureAwait(false);
             }
@@ -149,6 +150,9 @@ public sealed partial class SessionChannel : IGatewayTraffic
             case SessionResponse or SessionError or Ack or KeyRotationAck:
                 await CompleteAsync(session, message, ct).ConfigureAwait(false);
                 break;
+            case Relay relay:
+                await HandleRelayAsync(session, relay, now, ct).ConfigureAwait(false);
+                break;
             case ResetUnbind reset:
                 var removed = await _store.ResetUnbindAsync(tid, ct).ConfigureAwait(false);
                 _subDevices.InvalidateGateway(tid);
@@ -178,6 +182,7 @@ public sealed partial class SessionChannel : IGatewayTraffic
         switch (message)
         {
             case SessionRequest { Command: TelemetryCommand } request:
+                await _store.RecordSubDeviceActivityAsync(session.Tid, new SubDeviceActivity(did, now, true, request.Args?.GetRawText()), ct).ConfigureAwait(false);
                 _presence.RecordTelemetry(session.Tid, did, request.Args, now);
                 await TrySendAsync(session, Ok(request.Txn), did, ct).ConfigureAwait(false);
                 break;
@@ -192,6 +197,86 @@ public sealed partial class SessionChannel : IGatewayTraffic
                 await TrySendAsync(session, new SessionError(TxnOf(message), ProtocolErrorCode.UnexpectedMessage, "a sub-device does not send this message"), did, ct).ConfigureAwait(false);
                 break;
         }
+    }
+
+    /// <summary>
+    /// A relay (protocol.md section 9): the items above the gateway's cursor for the relay's stream
+    /// are recorded, in one store transaction with the new cursor and the dropped total, then
+    /// announced in memory and acknowledged. Items at or below the cursor are duplicates; an item of
+    /// a did that is not this gateway's is refused (foreign_did) without failing the rest; a
+    /// sub-device request other than telemetry is an unknown notification and a response or error is
+    /// an ignored answer: both only count as the sub-device being seen.
+    /// </summary>
+    private async Task HandleRelayAsync(GatewaySession session, Relay relay, DateTimeOffset now, CancellationToken ct)
+    {
+        var tid = session.Tid;
+        var items = relay.Items;
+        var owned = await _subDevices.OwnedAmongAsync(tid, items.Select(i => i.Did), ct).ConfigureAwait(false);
+        var entries = new RelayEntry[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            entries[i] = new RelayEntry(item.Seq, !owned.Contains(item.Did) ? null : item switch
+            {
+                { Availability: { } availability } => new SubDeviceActivity(item.Did, item.At, Online: availability == SubDeviceAvailability.Online),
+                { Message: SessionRequest { Command: TelemetryCommand } request } => new SubDeviceActivity(item.Did, item.At, true, request.Args?.GetRawText()),
+                _ => new SubDeviceActivity(item.Did, item.At),
+            });
+        }
+
+        var applied = await _store.ApplyRelayAsync(tid, relay.Stream, entries, relay.Dropped, now, ct).ConfigureAwait(false);
+
+        // Committed: now tell the live views, count, and acknowledge.
+        long handled = 0, foreign = 0, notifications = 0, answers = 0;
+        for (var i = applied.Skipped; i < items.Count; i++)
+        {
+            var item = items[i];
+            if (entries[i].Activity is null)
+            {
+                foreign++;
+                continue;
+            }
+
+            switch (item)
+            {
+                case { Availability: { } availability }:
+                    _presence.RecordAvailability(tid, item.Did, availability == SubDeviceAvailability.Online);
+                    handled++;
+                    break;
+                case { Message: SessionRequest { Command: TelemetryCommand } request }:
+                    _presence.RecordTelemetry(tid, item.Did, request.Args, item.At);
+                    handled++;
+                    break;
+                case { Message: SessionRequest }:
+                    notifications++;
+                    break;
+                default:
+                    answers++;
+                    break;
+            }
+        }
+
+        _metrics.Relay();
+        _metrics.RelayItems(CloudMetrics.RelayHandled, handled);
+        _metrics.RelayItems(CloudMetrics.RelayDuplicate, applied.Skipped);
+        _metrics.RelayItems(CloudMetrics.RelayForeignDid, foreign);
+        _metrics.RelayItems(CloudMetrics.RelayUnknownNotification, notifications);
+        _metrics.RelayItems(CloudMetrics.RelayIgnoredAnswer, answers);
+        if (foreign > 0)
+        {
+            _metrics.Refused("foreign_did", CloudMetrics.SourceMqtt, foreign);
+            LogRelayForeign(_logger, tid, foreign);
+        }
+        if (applied.NewStream)
+        {
+            LogRelayNewStream(_logger, tid);
+        }
+        if (relay.Dropped > 0 && applied.Skipped < items.Count)
+        {
+            _metrics.RelayDropped(relay.Dropped);
+            LogRelayDropped(_logger, tid, relay.Dropped, applied.DroppedTotal);
+        }
+        await TrySendAsync(session, new Ack(relay.Txn), null, ct).ConfigureAwait(false);
     }
 
     private async Task CompleteAsync(GatewaySession session, SessionMessage answer, CancellationToken ct)
@@ -265,6 +350,7 @@ public sealed partial class SessionChannel : IGatewayTraffic
         Ack m => m.Txn,
         Logout m => m.Txn,
         SessionError m => m.Txn,
+        Relay m => m.Txn,
         _ => null,
     };
 
@@ -285,6 +371,15 @@ public sealed partial class SessionChannel : IGatewayTraffic
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Debug, Message = "Not sent to {Tid}: {Code}")]
     private static partial void LogNotSent(ILogger logger, string tid, ProtocolErrorCode code);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Warning, Message = "Relay from {Tid}: {Count} items for sub-devices that are not this gateway's were skipped")]
+    private static partial void LogRelayForeign(ILogger logger, string tid, long count);
+
+    [LoggerMessage(EventId = 3009, Level = LogLevel.Warning, Message = "Relay from {Tid}: its queue dropped {Dropped} up-packets ({Total} in all)")]
+    private static partial void LogRelayDropped(ILogger logger, string tid, long dropped, long total);
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Information, Message = "Relay from {Tid} starts a new stream; its cursor restarts")]
+    private static partial void LogRelayNewStream(ILogger logger, string tid);
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Debug, Message = "Not delivered to {Tid}: {What}")]
     private static partial void LogNotDelivered(ILogger logger, string tid, string what);

@@ -26,6 +26,45 @@ public sealed class SubDeviceDirectory
         return string.Equals(owner, tid, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A set holding each of <paramref name="dids"/> (a relay's) that is a live sub-device of
+    /// <paramref name="tid"/>, and possibly other sub-devices of it: from the cache when every did is known there, else from one read of the gateway's
+    /// sub-devices. Unknown dids are not cached, so a gateway sending made-up dids cannot grow it.
+    /// </summary>
+    public async ValueTask<HashSet<string>> OwnedAmongAsync(string tid, IEnumerable<string> dids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dids);
+        var owned = new HashSet<string>(StringComparer.Ordinal);
+        var unknown = false;
+        foreach (var did in dids)
+        {
+            if (!_gatewayOf.TryGetValue(did, out var owner))
+            {
+                unknown = true;
+            }
+            else if (string.Equals(owner, tid, StringComparison.Ordinal))
+            {
+                owned.Add(did);
+            }
+        }
+
+        if (!unknown)
+        {
+            return owned;
+        }
+
+        foreach (var record in await _store.GetSubDevicesAsync(tid, cancellationToken).ConfigureAwait(false))
+        {
+            if (record.State != SubDeviceState.Removing)
+            {
+                _gatewayOf[record.Did] = tid;
+                owned.Add(record.Did);
+            }
+        }
+
+        return owned;
+    }
+
     /// <summary>Forgets what is cached about a sub-device.</summary>
     public void Invalidate(string did) => _gatewayOf.TryRemove(did, out _);
 

@@ -137,6 +137,32 @@ public interface ICloudStore
     /// False when there was nothing to acknowledge.
     /// </summary>
     Task<bool> AcknowledgeSubDeviceAsync(string did, CancellationToken cancellationToken);
+
+    // ---- the relay bridge -------------------------------------------------------------------------
+
+    /// <summary>
+    /// Handles one relay of gateway <paramref name="tid"/> in one transaction: when
+    /// <paramref name="stream"/> differs from the stored one, the cursor restarts at 0; entries at or
+    /// below the cursor are skipped (they must come in strictly increasing seq order, so they are a
+    /// prefix); the activity of the rest is recorded (telemetry and availability keep the newest by
+    /// time, last-seen only grows; activity of a did that is not a live sub-device of the gateway is
+    /// ignored); the cursor moves to the last entry's seq; and <paramref name="dropped"/> is added to
+    /// the gateway's dropped total when at least one entry was new. An unknown gateway throws
+    /// <see cref="StoreConflictException"/>.
+    /// </summary>
+    Task<RelayApplied> ApplyRelayAsync(string tid, string stream, IReadOnlyList<RelayEntry> entries, long dropped, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records one sub-device packet that came outside a relay (the direct path): as in
+    /// <see cref="ApplyRelayAsync"/>, without a cursor.
+    /// </summary>
+    Task RecordSubDeviceActivityAsync(string tid, SubDeviceActivity activity, CancellationToken cancellationToken);
+
+    /// <summary>The relay cursor of a gateway, if it ever sent a relay.</summary>
+    Task<RelayCursorRecord?> FindRelayCursorAsync(string tid, CancellationToken cancellationToken);
+
+    /// <summary>What the bridge last said about the sub-devices of a gateway that it said anything about, ordered by did.</summary>
+    Task<IReadOnlyList<SubDeviceStatusRecord>> GetSubDeviceStatusesAsync(string tid, CancellationToken cancellationToken);
 }
 
 /// <summary>Result of <see cref="ICloudStore.BindOwnerAsync"/>.</summary>

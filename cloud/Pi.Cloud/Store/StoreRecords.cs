@@ -72,3 +72,37 @@ public enum SubDeviceState
 
 /// <summary>A sub-device under a gateway.</summary>
 public sealed record SubDeviceRecord(string Did, string Tid, string? Kind, string? Name, DateTimeOffset RegisteredAt, SubDeviceState State);
+
+/// <summary>
+/// What one bridged packet says about a sub-device of <c>tid</c>: it was heard at
+/// <paramref name="At"/>; <paramref name="TelemetryJson"/> (JSON text, may be null for telemetry
+/// without args) is its telemetry when <paramref name="IsTelemetry"/>; <paramref name="Online"/> is
+/// its availability when the packet was an availability change.
+/// </summary>
+public sealed record SubDeviceActivity(string Did, DateTimeOffset At, bool IsTelemetry = false, string? TelemetryJson = null, bool? Online = null);
+
+/// <summary>
+/// One item of a relay as the store sees it: its seq, and what to record (null for an item that is
+/// refused, such as a foreign did, but still moves the cursor).
+/// </summary>
+public sealed record RelayEntry(long Seq, SubDeviceActivity? Activity);
+
+/// <summary>
+/// What <see cref="ICloudStore.ApplyRelayAsync"/> did: the first <paramref name="Skipped"/> entries
+/// were at or below the cursor (duplicates) and the rest were recorded; <paramref name="NewStream"/>
+/// when the relay's stream replaced another (or was the first); <paramref name="DroppedTotal"/> is
+/// the gateway's running total of dropped up-packets afterwards.
+/// </summary>
+public sealed record RelayApplied(int Skipped, bool NewStream, long DroppedTotal);
+
+/// <summary>The relay cursor of a gateway: its queue's stream, the highest seq handled, and the dropped total.</summary>
+public sealed record RelayCursorRecord(string Tid, string Stream, long Seq, long DroppedTotal, DateTimeOffset UpdatedAt);
+
+/// <summary>What the bridge last said about a sub-device (null members: never heard).</summary>
+public sealed record SubDeviceStatusRecord(
+    string Did,
+    bool? Online,
+    DateTimeOffset? AvailabilityAt,
+    DateTimeOffset? LastSeenAt,
+    string? TelemetryJson,
+    DateTimeOffset? TelemetryAt);

@@ -15,7 +15,7 @@ internal static class StoreSchema
     public static int LatestVersion => Migrations.Count;
 
     /// <summary>Migration n (1-based) is at index n - 1.</summary>
-    public static IReadOnlyList<Func<ISqlDialect, string>> Migrations { get; } = [Version1];
+    public static IReadOnlyList<Func<ISqlDialect, string>> Migrations { get; } = [Version1, Version2];
 
     // Conventions: times are bigint unix milliseconds (UTC); keys and hashes are byte strings;
     // uint32 key ids are bigint; enums are integers (KeyPairState, SubDeviceState).
@@ -103,5 +103,34 @@ internal static class StoreSchema
         );
         CREATE UNIQUE INDEX ux_bindings_owner ON bindings (device_id) WHERE role = 'owner';
         CREATE INDEX ix_bindings_user ON bindings (user_id);
+        """;
+
+    // Version 2: the relay bridge (protocol.md section 9, "Relay"). relay_cursors keeps, per gateway,
+    // the stream (the gateway's offline queue) and the highest seq the cloud handled, so an item is
+    // handled at most once across resends and restarts, and the running total of up-packets the
+    // gateway's queue dropped. sub_device_status keeps what the bridge last said about a sub-device:
+    // online (0/1, as of availability_at), last seen, and the last telemetry (JSON text, as of
+    // telemetry_at). Both go with their gateway or sub-device.
+    private static string Version2(ISqlDialect d) => """
+        CREATE TABLE relay_cursors (
+            tid text NOT NULL PRIMARY KEY REFERENCES gateways (tid) ON DELETE CASCADE,
+            stream text NOT NULL,
+            seq bigint NOT NULL,
+            dropped_total bigint NOT NULL,
+            updated_at bigint NOT NULL,
+            CONSTRAINT ck_relay_cursors_stream CHECK (length(stream) BETWEEN 1 AND 64),
+            CONSTRAINT ck_relay_cursors_seq CHECK (seq >= 0),
+            CONSTRAINT ck_relay_cursors_dropped CHECK (dropped_total >= 0)
+        );
+
+        CREATE TABLE sub_device_status (
+            did text NOT NULL PRIMARY KEY REFERENCES sub_devices (did) ON DELETE CASCADE,
+            online integer,
+            availability_at bigint,
+            last_seen_at bigint,
+            telemetry_json text,
+            telemetry_at bigint,
+            CONSTRAINT ck_sub_device_status_online CHECK (online IN (0, 1))
+        );
         """;
 }
