@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.InteropServices;
 using Pi.BridgeBench;
 using Pi.BridgeBench.Targets;
 
@@ -21,17 +21,21 @@ if (options.Help)
 }
 
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+// First Ctrl+C, SIGTERM or SIGHUP: stop cleanly (brokers stopped by PID, temp dirs deleted, results
+// so far printed). A second one ends the process at once; ChildProcesses still kills what is left
+// on the way out.
+void OnSignal(PosixSignalContext context)
 {
-    // First Ctrl+C: stop cleanly (brokers stopped by PID, temp dirs deleted). A second one ends
-    // the process; ChildProcesses still kills what is left on the way out.
     if (!cancellation.IsCancellationRequested)
     {
-        e.Cancel = true;
-        Console.Error.WriteLine("cancelling: stopping the targets...");
+        context.Cancel = true;
+        Console.Error.WriteLine($"{context.Signal}: stopping the targets...");
         cancellation.Cancel();
     }
-};
+}
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+using var onHangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, OnSignal);
 
 var code = await Cli.RunAsync(options, Console.Out, cancellation.Token);
 return code;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -55,10 +56,16 @@ public static class Report
     public static MachineInfo Machine(string? mosquittoVersion) =>
         new(Environment.ProcessorCount, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, mosquittoVersion);
 
+    // Plain ASCII apostrophes and '+' in the notes, not \u0027 escapes: the file is for people and scripts, not HTML.
+    private static readonly BenchJsonContext Json = new(new JsonSerializerOptions(BenchJsonContext.Default.Options)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
     public static void WriteJson(BenchReport report, string path)
     {
         ArgumentNullException.ThrowIfNull(report);
-        File.WriteAllText(path, JsonSerializer.Serialize(report, BenchJsonContext.Default.BenchReport));
+        File.WriteAllText(path, JsonSerializer.Serialize(report, Json.BenchReport));
     }
 
     /// <summary>One column per run, one row per figure; a ratio column when both targets ran.</summary>

@@ -211,7 +211,9 @@ internal static class ChildProcesses
                     process.WaitForExit(5000);
                 }
             }
-            catch (InvalidOperationException)
+#pragma warning disable CA1031 // the process is exiting: try every child, whatever one of them throws
+            catch (Exception)
+#pragma warning restore CA1031
             {
             }
         }
