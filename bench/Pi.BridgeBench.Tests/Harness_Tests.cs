@@ -75,6 +75,32 @@ public sealed class Harness_Tests
         Assert.Throws<ArgumentException>(() => BridgeBenchOptions.Parse(["--frobnicate"]));
     }
 
+    [Fact]
+    public void Both_targets_print_side_by_side_with_the_pi_over_mosquitto_ratio()
+    {
+        RunResult Run(string target, double perSecond, double p50, double p99) => new()
+        {
+            Target = target, Notes = [], Publishers = 1, IdleClients = 0, PayloadSize = 24, Qos = 1, InFlightPerPublisher = 1, Warmup = 0,
+            ConnectSeconds = 0, Sent = 10, Acked = 10, Failed = 0, Delivered = 10, Lost = 0, Duplicates = 0, DeliveredUnacked = 0,
+            Unrecognized = 0, PublishSeconds = 1, AckedPerSecond = 10, WindowSeconds = 1, WindowMessages = 10,
+            DeliveredPerSecond = perSecond, Latency = new LatencySummary(10, p50, p50, p99, p99), Processes = [], CpuMicrosecondsPerMessage = 10,
+        };
+        RunResult[] runs = [Run("mosquitto", 20_000, 2, 10), Run("pi", 30_000, 1, 15)];
+        var report = new BenchReport
+        {
+            StartedAt = DateTimeOffset.UnixEpoch, Machine = Report.Machine(null), Options = BridgeBenchOptions.SmokeDefaults,
+            Runs = runs, Errors = new Dictionary<string, string>(), PiOverMosquitto = Report.Compare(runs),
+        };
+        using var output = new StringWriter();
+
+        Report.Print(report, output);
+
+        Assert.Equal(new Comparison(1.5, 0.5, 1.5, 1), report.PiOverMosquitto);
+        var throughput = output.ToString().Split('\n').Single(l => l.StartsWith("delivered msg/s", StringComparison.Ordinal));
+        Assert.Equal(["delivered", "msg/s", "(window)", "20,000", "30,000", "1.50"], throughput.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("pi/mosquitto", output.ToString(), StringComparison.Ordinal);
+    }
+
     private static ReadOnlySequence<byte> Segments(byte[] first, byte[] second)
     {
         var head = new Segment(first, 0);
