@@ -146,11 +146,33 @@ public class Cloud_Client_Tests
         await gateway.Client.LogOutAsync(default);
 
         Assert.False(gateway.Client.IsConnected);
+        using var crypto = new SessionCrypto(gateway.Tid, session);
         var (channel, failure, _) = await CloudSessionChannel.ConnectAsync(
-            gateway.Tid, session, new CloudTrust([Convert.ToHexString(host.CertificateHash!)]), new CloudClientOptions(), (_, _) => Task.CompletedTask,
+            gateway.Tid, session, crypto, new CloudTrust([Convert.ToHexString(host.CertificateHash!)]), new CloudClientOptions(), (_, _) => Task.CompletedTask,
             Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, default);
         Assert.Null(channel);
         Assert.Equal(ConnectFailureKind.Refused, failure);
+    }
+
+    [Fact]
+    public async Task A_reconnect_under_the_same_session_goes_on_with_its_counters()
+    {
+        // Restarting the up counters under the same sessionkey would reuse AES-GCM nonces, and the
+        // cloud's replay window would drop every packet: the ping's answer would never arrive.
+        await using var host = await CloudHost.StartAsync("sqlite");
+        var user = await host.NewUserAsync();
+        await using var gateway = new GatewayUnderTest(host, await user.RegisterAndBindAsync());
+        await gateway.OnlineAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var reply = await (await user.Client.PostAsJsonAsync($"/api/gateways/{gateway.Tid}/commands", new { command = "ping", timeoutMs = 5000 }))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<CommandResponse>();
+            Assert.True(reply!.Ok, $"round {round}: {reply.ErrorCode}");
+            await gateway.Client.DisconnectAsync();
+            var (connected, _, detail) = await gateway.Client.ConnectAsync(default);
+            Assert.True(connected, detail);
+            await AssertOnlineAsync(user, gateway.Tid);
+        }
     }
 
     [Theory, MemberData(nameof(Stores))]

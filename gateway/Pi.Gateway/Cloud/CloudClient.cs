@@ -51,6 +51,7 @@ public sealed partial class CloudClient : IAsyncDisposable
     private readonly ILogger<CloudClient> _logger;
     private readonly SemaphoreSlim _stateLock = new(1, 1);
     private LoginReply? _session;
+    private SessionCrypto? _crypto;
     private GatewayRegistration? _registration;
     private CloudSessionChannel? _channel;
     private CancellationTokenSource? _heartbeat;
@@ -120,8 +121,11 @@ public sealed partial class CloudClient : IAsyncDisposable
                 registration = registration with { PendingKeys = null };
                 await _store.SaveRegistrationAsync(registration, cancellationToken).ConfigureAwait(false);
             }
+            await DisconnectAsync().ConfigureAwait(false);
+            EndSession();
             _registration = registration;
             _session = reply;
+            _crypto = new SessionCrypto(registration.Tid, reply);
             LogLoggedIn(_logger, registration.Tid, reply.SessionKeyId);
         }
         else
@@ -134,18 +138,18 @@ public sealed partial class CloudClient : IAsyncDisposable
     /// <summary>Opens the session channel of the last login (one attempt).</summary>
     public async Task<(bool Connected, ConnectFailureKind? Failure, string? Detail)> ConnectAsync(CancellationToken cancellationToken)
     {
-        if (_session is not { } session || _registration is not { } registration)
+        if (_session is not { } session || _registration is not { } registration || _crypto is not { } crypto)
         {
             return (false, ConnectFailureKind.Refused, "not logged in");
         }
         await DisconnectAsync().ConfigureAwait(false);
         var (channel, failure, detail) = await CloudSessionChannel.ConnectAsync(
-            registration.Tid, session, _trust, _options, OnMessageAsync, _logger, cancellationToken).ConfigureAwait(false);
+            registration.Tid, session, crypto, _trust, _options, OnMessageAsync, _logger, cancellationToken).ConfigureAwait(false);
         if (channel is null)
         {
             if (failure == ConnectFailureKind.Refused)
             {
-                _session = null; // the session is over: the next step is a new login
+                EndSession(); // the session is over: the next step is a new login
             }
             LogConnectFailed(_logger, registration.Tid, failure ?? ConnectFailureKind.Unreachable, detail ?? "");
             return (false, failure, detail);
@@ -187,7 +191,7 @@ public sealed partial class CloudClient : IAsyncDisposable
         finally
         {
             await DisconnectAsync().ConfigureAwait(false);
-            _session = null;
+            EndSession();
         }
     }
 
@@ -207,7 +211,7 @@ public sealed partial class CloudClient : IAsyncDisposable
             }
         }
         await DisconnectAsync().ConfigureAwait(false);
-        _session = null;
+        EndSession();
     }
 
     /// <summary>Closes the channel without logging out (the session stays valid for a reconnect).</summary>
@@ -258,7 +262,15 @@ public sealed partial class CloudClient : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await DisconnectAsync().ConfigureAwait(false);
+        EndSession();
         _stateLock.Dispose();
+    }
+
+    private void EndSession()
+    {
+        _session = null;
+        _crypto?.Dispose();
+        _crypto = null;
     }
 
     private async Task HeartbeatAsync(CloudSessionChannel channel, CancellationToken cancellationToken)

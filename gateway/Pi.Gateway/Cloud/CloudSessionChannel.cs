@@ -36,15 +36,13 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
 {
     private readonly IMqttClient _client;
     private readonly string _tid;
-    private readonly EnvelopeSealer _up;
-    private readonly EnvelopeOpener _down;
-    private readonly Lock _sealLock = new();
+    private readonly SessionCrypto _crypto;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<SessionMessage>> _pending = new(StringComparer.Ordinal);
     private readonly Func<CloudSessionChannel, InboundMessage, Task> _onMessage;
     private readonly ILogger _logger;
     private int _closing;
 
-    private CloudSessionChannel(IMqttClient client, string tid, LoginReply session, Func<CloudSessionChannel, InboundMessage, Task> onMessage, ILogger logger)
+    private CloudSessionChannel(IMqttClient client, string tid, LoginReply session, SessionCrypto crypto, Func<CloudSessionChannel, InboundMessage, Task> onMessage, ILogger logger)
     {
         _client = client;
         _tid = tid;
@@ -52,8 +50,7 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
         _logger = logger;
         SessionKeyId = session.SessionKeyId;
         ExpiresAt = session.SessionExpiresAt;
-        _up = new EnvelopeSealer(session.SessionKey, session.SessionKeyId, Direction.GatewayToCloud);
-        _down = new EnvelopeOpener(session.SessionKey, session.SessionKeyId, Direction.CloudToGateway, tid: tid);
+        _crypto = crypto;
         _client.ApplicationMessageReceivedAsync += OnReceivedAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
     }
@@ -74,6 +71,7 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
     public static async Task<(CloudSessionChannel? Channel, ConnectFailureKind? Failure, string? Detail)> ConnectAsync(
         string tid,
         LoginReply session,
+        SessionCrypto crypto,
         CloudTrust trust,
         CloudClientOptions options,
         Func<CloudSessionChannel, InboundMessage, Task> onMessage,
@@ -104,7 +102,7 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
         {
             builder.WithTlsOptions(o => o.UseTls().WithTargetHost(url.Host).WithCertificateValidationHandler(args => trust.Validate(args.Certificate, args.SslPolicyErrors)));
         }
-        var channel = new CloudSessionChannel(client, tid, session, onMessage, logger);
+        var channel = new CloudSessionChannel(client, tid, session, crypto, onMessage, logger);
         try
         {
             var result = await client.ConnectAsync(builder.Build(), cancellationToken).ConfigureAwait(false);
@@ -139,11 +137,7 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
     /// <exception cref="CloudChannelException">Not connected, or the broker refused the publish.</exception>
     public async Task SendAsync(SessionMessage message, string? did, CancellationToken cancellationToken)
     {
-        byte[] envelope;
-        lock (_sealLock)
-        {
-            envelope = _up.Seal(message, _tid, did);
-        }
+        var envelope = _crypto.Seal(message, did);
         await PublishAsync(Topics.GatewayUp(_tid), envelope, retain: false, cancellationToken).ConfigureAwait(false);
     }
 
@@ -198,9 +192,7 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
         {
             waiter.TrySetException(new CloudChannelException("the session channel closed"));
         }
-        _client.Dispose();
-        _up.Dispose();
-        _down.Dispose();
+        _client.Dispose(); // the session's crypto belongs to the session, not to this connection
     }
 
     private async Task PublishAsync(string topic, byte[] payload, bool retain, CancellationToken cancellationToken)
@@ -244,13 +236,17 @@ public sealed partial class CloudSessionChannel : IAsyncDisposable
                 LogRefused(_logger, "frame_too_large");
                 return;
             }
-            var (header, message) = _down.OpenMessage(payload.ToArray());
+            var (header, message) = _crypto.Open(payload.ToArray());
             inbound = new InboundMessage(header, message);
         }
         catch (ProtocolException e)
         {
             LogRefused(_logger, ProtocolErrors.Name(e.Code));
             return;
+        }
+        catch (CloudChannelException)
+        {
+            return; // the session ended while this connection was closing
         }
         if (Txn(inbound.Message) is { } txn && inbound.Message is SessionResponse or Ack or ResetUnbindResult or SessionError
             && _pending.TryRemove(txn, out var waiter))
