@@ -192,15 +192,9 @@ internal sealed class CliArguments
         var port1 = Int("--port1", 10071, 1, 65535);
         var port2 = Int("--port2", 10072, 1, 65535);
         var port3 = Int("--port3", 10073, 1, 65535);
+        // --credentials and --count are not onboard options (the parser refuses them): onboard runs
+        // the one sub-device it onboards, from --credentials-out.
         var run = RunOptions(credentialsRequired: false);
-        if (run.Credentials is not null)
-        {
-            throw new UsageException("onboard writes --credentials-out; --credentials belongs to run");
-        }
-        if (run.Count is not null)
-        {
-            throw new UsageException("onboard runs the one sub-device it onboards; --count belongs to run");
-        }
         return new OnboardArguments(mac, code, Value("--credentials-out") ?? "creds.json", port1, port2, port3, bind, run);
     }
 
