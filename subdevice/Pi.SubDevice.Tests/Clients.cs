@@ -6,7 +6,7 @@ namespace Pi.SubDevice.Tests;
 /// <summary>Clients for the tests: short timings, events turned into awaitable lists.</summary>
 internal sealed class TestClient : IAsyncDisposable
 {
-    public TestClient(TestGateway gateway, string did, SymmetricKey localKey, TimeProvider? time = null, TimeSpan? refusedRetry = null, TimeSpan? reconnect = null)
+    public TestClient(TestGateway gateway, string did, SymmetricKey localKey, TimeProvider? time = null, TimeSpan? refusedRetry = null, TimeSpan? reconnect = null, TimeSpan? welcomeTimeout = null)
     {
         Client = new SubDeviceClient(
             new SubDeviceClientOptions(did, localKey, BrokerEndpoint.Parse(gateway.BrokerUrl))
@@ -14,7 +14,7 @@ internal sealed class TestClient : IAsyncDisposable
                 InitialReconnectDelay = reconnect ?? TimeSpan.FromMilliseconds(20),
                 MaxReconnectDelay = reconnect ?? TimeSpan.FromMilliseconds(200),
                 RefusedRetryDelay = refusedRetry ?? TimeSpan.FromMilliseconds(100),
-                WelcomeTimeout = TimeSpan.FromSeconds(10),
+                WelcomeTimeout = welcomeTimeout ?? TimeSpan.FromSeconds(10),
             },
             time);
         Client.Linked += (_, e) => Links.Add(e);

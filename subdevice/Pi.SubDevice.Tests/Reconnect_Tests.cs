@@ -58,3 +58,27 @@ public class Reconnect_Tests
         Assert.Equal(2, device.Client.Counters.CommandsHandled);
     }
 }
+
+public class Welcome_Timeout_Tests
+{
+    [Fact]
+    public async Task Without_a_welcome_the_device_drops_the_connection_and_tries_again()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        gateway.MuteHellos = true;
+        var key = gateway.Add("sd-mute");
+        await using var device = new TestClient(gateway, "sd-mute", key, welcomeTimeout: TimeSpan.FromMilliseconds(200));
+        await device.Client.StartAsync(CancellationToken.None);
+
+        var failed = await device.Disconnects.WaitAsync(_ => true);
+        Assert.False(failed.WasLinked);
+        Assert.Contains("no welcome", failed.Reason, StringComparison.Ordinal);
+        Assert.Equal(1, device.Client.Counters.WelcomeTimeouts);
+        Assert.False(device.Client.IsLinked);
+
+        gateway.MuteHellos = false;
+        var linked = await device.Links.WaitAsync(_ => true);
+        Assert.True(linked.Connection >= 2);
+        Assert.True(device.Client.IsLinked);
+    }
+}

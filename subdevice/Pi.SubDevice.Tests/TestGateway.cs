@@ -48,6 +48,9 @@ internal sealed class TestGateway : IAsyncDisposable
     /// <summary>Every availability publish (online/offline, retained flag).</summary>
     public Observed<AvailabilitySeen> Availability { get; } = new();
 
+    /// <summary>While true, hellos are swallowed and no welcome is sent.</summary>
+    public bool MuteHellos { get; set; }
+
     /// <summary>Up-packets that did not open.</summary>
     public int UpDropped => Volatile.Read(ref _upDropped);
 
@@ -177,6 +180,10 @@ internal sealed class TestGateway : IAsyncDisposable
         {
             case TopicKind.DeviceHello:
                 args.ProcessPublish = false;
+                if (MuteHellos)
+                {
+                    break;
+                }
                 var hello = ProtocolJson.Deserialize<LinkHello>(payload);
                 var gatewayNonce = RandomNumberGenerator.GetBytes(KeyDerivation.NonceSize);
                 var keyId = (uint)Interlocked.Increment(ref _nextKeyId);
