@@ -110,7 +110,7 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
     /// Returns once the broker acknowledged it.
     /// </summary>
     /// <exception cref="SubDeviceSendException">Not linked, the connection failed, or the broker refused the publish.</exception>
-    public Task SendAsync(SessionMessage message, CancellationToken cancellationToken)
+    public async Task SendAsync(SessionMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var link = _link;
@@ -118,7 +118,7 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
         {
             throw new SubDeviceSendException();
         }
-        return link.SendAsync(message, cancellationToken);
+        await link.SendAsync(message, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -169,7 +169,9 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
         var failures = 0;
         try
         {
-            while (true)
+            // A clean stop ends the loop as soon as it is asked for, so a link closed by StopAsync is
+            // never followed by a new connection.
+            while (Volatile.Read(ref _stopped) == 0)
             {
                 stopping.ThrowIfCancellationRequested();
                 var number = Interlocked.Increment(ref _connections);
@@ -186,6 +188,10 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
                         Raise(Linked, new LinkedInfo(number, link.KeyId));
                         var reason = await link.Closed.WaitAsync(stopping).ConfigureAwait(false);
                         _link = null;
+                        if (Volatile.Read(ref _stopped) == 1)
+                        {
+                            reason = "stopped";
+                        }
                         SubDeviceLog.LinkLost(_logger, Did, number, reason);
                         Raise(Disconnected, new DisconnectedInfo(number, true, reason));
                         // A link that worked is retried at once-ish: the first backoff step.
@@ -210,8 +216,13 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
                     _link = null;
                     await link.DisposeAsync().ConfigureAwait(false);
                 }
+                if (Volatile.Read(ref _stopped) == 1)
+                {
+                    break;
+                }
                 await Task.Delay(delay, _time, stopping).ConfigureAwait(false);
             }
+            SubDeviceLog.Stopped(_logger, Did);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
