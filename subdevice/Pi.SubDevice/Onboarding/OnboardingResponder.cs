@@ -9,26 +9,6 @@ using Pi.Protocol.Messages;
 
 namespace Pi.SubDevice.Onboarding;
 
-/// <summary>Where and as whom the sub-device answers the APP's onboarding.</summary>
-/// <param name="Mac">The MAC printed on the device's label (the APP searches for it).</param>
-/// <param name="SetupCode">The setup code printed on the label; salts every provisioning key.</param>
-/// <param name="Bind">Address to listen on (default: all).</param>
-/// <param name="SearchPort">port1: searchDevice datagrams arrive here.</param>
-/// <param name="AnswerPort">port2: deviceInfo is sent to the searching APP's address on this port.</param>
-/// <param name="SessionPort">port3: the APP's TCP session.</param>
-public sealed record OnboardingOptions(
-    string Mac,
-    SetupCode SetupCode,
-    IPAddress Bind,
-    int SearchPort = ProvisioningDefaults.SearchPort,
-    int AnswerPort = ProvisioningDefaults.AnswerPort,
-    int SessionPort = ProvisioningDefaults.SessionPort);
-
-/// <summary>A search or session the responder refused, with the protocol's error code.</summary>
-/// <param name="Stage"><c>search</c> (UDP) or <c>session</c> (TCP).</param>
-/// <param name="Code">Why.</param>
-public sealed record OnboardingRefusal(string Stage, ProtocolErrorCode Code);
-
 /// <summary>
 /// The sub-device's side of onboarding (docs/protocol.md, sections 5 and 6.1): it takes the gateway's
 /// role in the APP's provisioning exchange. A searchDevice on port1 that opens under the searchkey of
@@ -433,37 +413,5 @@ public sealed class OnboardingResponder : IAsyncDisposable
         var hash = SHA256.HashData(Encoding.ASCII.GetBytes("pi-subdevice uuid " + _options.Mac));
         var hex = Convert.ToHexStringLower(hash.AsSpan(0, 16));
         return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
-    }
-
-    /// <summary>Length-prefixed frames from the TCP stream, each read bounded by the idle timeout.</summary>
-    private sealed class FrameReader(Stream stream, TimeProvider time)
-    {
-        private readonly StreamFrameDecoder _decoder = new();
-        private readonly Queue<ProvisioningFrame> _frames = new();
-        private readonly byte[] _buffer = new byte[4096];
-
-        public async Task<ProvisioningFrame?> ReadAsync(CancellationToken cancellationToken)
-        {
-            while (_frames.Count == 0)
-            {
-                int read;
-                using (var idle = new CancellationTokenSource(ProvisioningDefaults.IdleTimeout, time))
-                using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token))
-                {
-                    read = await stream.ReadAsync(_buffer, linked.Token).ConfigureAwait(false);
-                }
-                if (read == 0)
-                {
-                    return _decoder.HasPartialFrame
-                        ? throw new ProtocolException(ProtocolErrorCode.Truncated, "the connection closed in the middle of a frame")
-                        : null;
-                }
-                foreach (var frame in _decoder.Push(_buffer.AsSpan(0, read)))
-                {
-                    _frames.Enqueue(frame);
-                }
-            }
-            return _frames.Dequeue();
-        }
     }
 }
