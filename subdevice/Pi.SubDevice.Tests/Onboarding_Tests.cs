@@ -58,6 +58,23 @@ public sealed class Onboarding_Tests : IDisposable
     }
 
     [Fact]
+    public async Task Listening_on_all_addresses_advertises_the_address_the_search_arrived_on()
+    {
+        await using var responder = new OnboardingResponder(
+            new OnboardingOptions(Mac, _code, IPAddress.Any, _port1, _port2, _port3),
+            (info, ct) => CredentialsFile.StoreAsync(CredentialsPath, info, ct));
+        await responder.StartAsync(CancellationToken.None);
+        using var app = new TestApp(Mac, _code, _port2);
+
+        await app.SendSearchAsync(_port1);
+        var (info, devicePublicKey, agreeKey) = await app.ReceiveDeviceInfoAsync();
+
+        Assert.Equal("127.0.0.1", info.Ip);
+        await using var session = await TestApp.ConnectAsync(info, devicePublicKey, agreeKey);
+        Assert.IsType<SsidList>(await session.RequestAsync(new GetSsidList()));
+    }
+
+    [Fact]
     public async Task A_search_under_a_wrong_setup_code_is_refused_and_gets_no_answer()
     {
         await using var responder = Responder();
