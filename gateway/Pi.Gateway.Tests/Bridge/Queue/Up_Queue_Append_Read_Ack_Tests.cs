@@ -194,6 +194,17 @@ public sealed class Up_Queue_Append_Read_Ack_Tests : IDisposable
     }
 
     [Fact]
+    public async Task A_throwing_Changed_handler_does_not_break_the_queue()
+    {
+        await using var queue = await _harness.OpenAsync();
+        queue.Changed += () => throw new InvalidOperationException("handler bug");
+        Assert.Equal(1, await queue.AppendAsync(QueueHarness.Record(1), CancellationToken.None));
+        await queue.AcknowledgeAsync(1, 0, CancellationToken.None);
+        Assert.Equal(2, await queue.AppendAsync(QueueHarness.Record(2), CancellationToken.None));
+        Assert.Equal(1, queue.Count);
+    }
+
+    [Fact]
     public async Task Files_are_private_to_the_owner()
     {
         await using (var queue = await _harness.OpenAsync())

@@ -51,6 +51,9 @@ public sealed partial class FileUpQueue
     [LoggerMessage(2314, LogLevel.Information, "Up queue: removed {Count} temporary file(s) an interrupted write left: {Names}")]
     private static partial void LogStrayTempFilesRemoved(ILogger logger, int count, string names);
 
+    [LoggerMessage(2316, LogLevel.Warning, "Up queue: a Changed handler threw; the queue goes on")]
+    private static partial void LogChangedHandlerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(2315, LogLevel.Error, "Up queue: writing the meta file failed; retried at the next sync")]
     private static partial void LogMetaWriteFailed(ILogger logger, Exception exception);
 }

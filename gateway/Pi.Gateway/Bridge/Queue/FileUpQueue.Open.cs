@@ -151,6 +151,8 @@ public sealed partial class FileUpQueue
         {
             lastSeq = Math.Max(lastSeq, kept[^1].FirstSeq - 1);
         }
+        // A seq a moved-aside segment's name names was handed out (the cloud may have handled it): never again.
+        lastSeq = Math.Max(lastSeq, quarantined.Select(s => s.FirstSeq).DefaultIfEmpty(0).Max());
         long lost = 0;
         foreach (var segment in quarantined)
         {

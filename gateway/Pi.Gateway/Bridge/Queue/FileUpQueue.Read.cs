@@ -145,7 +145,7 @@ public sealed partial class FileUpQueue
         }
         LogRecordLost(_logger, pick.Seq, pick.Segment.Path, problem);
         RequestSync();
-        Changed?.Invoke();
+        RaiseChanged();
     }
 
     /// <summary>One record picked for a read.</summary>

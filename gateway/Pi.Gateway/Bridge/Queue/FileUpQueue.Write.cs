@@ -139,7 +139,7 @@ public sealed partial class FileUpQueue
             pending.TrySetResult(pending.Seq);
         }
         signal.TrySetResult();
-        Changed?.Invoke();
+        RaiseChanged();
     }
 
     private void EvictCacheLocked()

@@ -174,11 +174,14 @@ public sealed partial class FileUpQueue : IUpQueue
         {
             _io.Release();
         }
-        Changed?.Invoke();
+        RaiseChanged();
     }
 
     /// <inheritdoc />
-    /// <remarks>Appends waiting in the channel when the wipe runs go to the new stream.</remarks>
+    /// <remarks>
+    /// Appends waiting in the channel when the wipe runs go to the new stream. A reader must watch
+    /// <see cref="Stream"/> (<see cref="Changed"/> is raised): after a wipe it reads the new stream from 0.
+    /// </remarks>
     public async ValueTask WipeAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
@@ -227,7 +230,7 @@ public sealed partial class FileUpQueue : IUpQueue
             _io.Release();
         }
         signal.TrySetResult();
-        Changed?.Invoke();
+        RaiseChanged();
     }
 
     /// <summary>Writes what is waiting in the channel, fsyncs, stores the meta file and closes the files.</summary>
@@ -364,7 +367,7 @@ public sealed partial class FileUpQueue : IUpQueue
         var dropped = 0;
         while (_count > _options.MaxItems || _bytes > _options.MaxBytes)
         {
-            var segment = _segments.First(s => s.Entries.Skip(s.Head).Any(e => !e.Lost));
+            var segment = _segments.First(HasWaiting);
             while (segment.Entries[segment.Head].Lost)
             {
                 RemoveHeadLocked(segment);
@@ -411,7 +414,7 @@ public sealed partial class FileUpQueue : IUpQueue
         for (var i = 0; i < _segments.Count; i++)
         {
             var segment = _segments[i];
-            if (segment != _active && segment.Entries.Skip(segment.Head).All(e => e.Lost))
+            if (segment != _active && !HasWaiting(segment))
             {
                 segment.Deleted = true;
                 drained.Add(segment);
@@ -419,6 +422,32 @@ public sealed partial class FileUpQueue : IUpQueue
             }
         }
         return drained;
+    }
+
+    /// <summary>True when a record in <paramref name="segment"/> is waiting (not removed, not lost).</summary>
+    private static bool HasWaiting(QueueSegment segment)
+    {
+        for (var i = segment.Head; i < segment.Entries.Count; i++)
+        {
+            if (!segment.Entries[i].Lost)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Raises <see cref="Changed"/>; a handler that throws is logged, never breaks the queue.</summary>
+    private void RaiseChanged()
+    {
+        try
+        {
+            Changed?.Invoke();
+        }
+        catch (Exception ex)
+        {
+            LogChangedHandlerFailed(_logger, ex);
+        }
     }
 
     private void DeleteSegments(List<QueueSegment> segments)
