@@ -162,7 +162,7 @@ public sealed partial class FileUpQueue
             var from = Math.Max(segment.FirstSeq, removedThrough + 1);
             var count = Math.Max(0, next - from);
             lost += count;
-            LogSegmentQuarantined(_logger, segment.Path, segment.Problem!, segment.MovedTo ?? "(could not be moved)", count);
+            segment.Lost = count;
         }
 
         lock (_state)
@@ -191,7 +191,14 @@ public sealed partial class FileUpQueue
             last.Writer = new FileStream(last.Path, new FileStreamOptions { Mode = FileMode.Open, Access = FileAccess.ReadWrite, Share = FileShare.Read, BufferSize = 0 });
             _active = last;
         }
+        // The drop count is on disk before the corrupt segments leave the scan's sight: a crash in
+        // between counts them twice at the next start, never not at all.
         await WriteMetaAsync(throwOnFailure: true).ConfigureAwait(false);
+        foreach (var segment in quarantined)
+        {
+            var movedTo = MoveAside(segment.Path);
+            LogSegmentQuarantined(_logger, segment.Path, segment.Problem!, movedTo ?? "(could not be moved)", segment.Lost);
+        }
         List<QueueSegment> drained;
         lock (_state)
         {
@@ -364,11 +371,11 @@ public sealed partial class FileUpQueue
         RandomAccess.FlushToDisk(handle);
     }
 
-    private void Quarantine(QueueSegment segment, string problem, List<QueueSegment> quarantined)
+    /// <summary>Sets a corrupt segment apart; it is moved aside once the meta file counts its records as dropped.</summary>
+    private static void Quarantine(QueueSegment segment, string problem, List<QueueSegment> quarantined)
     {
         segment.Entries.Clear();
         segment.Problem = problem;
-        segment.MovedTo = MoveAside(segment.Path);
         quarantined.Add(segment);
     }
 

@@ -134,12 +134,13 @@ public sealed partial class FileUpQueue
         {
             _io.Release();
         }
+        // Readers and Changed first: when an append returns, its change has been announced.
+        signal.TrySetResult();
+        RaiseChanged();
         foreach (var pending in batch)
         {
             pending.TrySetResult(pending.Seq);
         }
-        signal.TrySetResult();
-        RaiseChanged();
     }
 
     private void EvictCacheLocked()

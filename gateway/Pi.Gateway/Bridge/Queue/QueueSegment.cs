@@ -27,8 +27,8 @@ internal sealed class QueueSegment(string path, long firstSeq)
     /// <summary>Why the scan at open refused it (then it is moved aside).</summary>
     public string? Problem { get; set; }
 
-    /// <summary>Where it was moved aside to.</summary>
-    public string? MovedTo { get; set; }
+    /// <summary>How many seqs it covered that were waiting (counted as dropped when it is moved aside).</summary>
+    public long Lost { get; set; }
 
     /// <summary>True when nothing in it is waiting.</summary>
     public bool IsDrained => Head >= Entries.Count;
