@@ -12,7 +12,7 @@ public readonly record struct QueueRecord(long Seq, ReadOnlyMemory<byte> Data);
 /// counted (<see cref="DroppedTotal"/>, <see cref="DroppedUnreported"/>). Safe for many concurrent
 /// appenders and one reader.
 /// </summary>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a queue: the offline queue of docs/protocol.md.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "It is a queue: the protocol's offline queue.")]
 public interface IUpQueue : IAsyncDisposable
 {
     /// <summary>Identifier of this queue's sequence space ([A-Za-z0-9_-], at most 64); a new one after <see cref="WipeAsync"/>.</summary>
