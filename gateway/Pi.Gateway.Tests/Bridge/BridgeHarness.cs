@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Pi.Cloud.Http;
 using Pi.Cloud.Testing;
 using Pi.Gateway.Bridge;
+using Pi.Gateway.Bridge.Queue;
 using Pi.Gateway.Cloud;
 using Pi.Gateway.State;
 using Pi.Gateway.Tests.Cloud;
@@ -20,6 +21,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
 {
     private readonly HttpClient _http;
     private readonly bool _ownsCloud;
+    private bool _restarted;
 
     private BridgeHarness(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, IUpQueue queue, BridgeOptions options, bool ownsCloud, MemoryStateStore? store)
     {
@@ -43,7 +45,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
         Client = new CloudClient(Store, new CloudLoginClient(_http), trust, Options.Create(clientOptions), deferred, TimeProvider.System, NullLogger<CloudClient>.Instance);
         Counters = new BridgeCounters(TimeProvider.System, NullLogger<BridgeCounters>.Instance);
         Keys = new SubDeviceKeys(Store, Options.Create(new StateOptions { DataDirectory = dataDirectory }), NullLogger<SubDeviceKeys>.Instance);
-        Bridge = new LanBridge(Options.Create(options), Keys, queue, Client, new GatewayRequestHandler(), Counters, TimeProvider.System, NullLogger<LanBridge>.Instance);
+        Bridge = new LanBridge(Options.Create(options), Keys, _ => Task.FromResult(queue), Client, new GatewayRequestHandler(), Counters, TimeProvider.System, NullLogger<LanBridge>.Instance);
         deferred.Target = Bridge;
     }
 
@@ -71,32 +73,44 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     public int Port => Bridge.Endpoint!.Port;
 
-    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, IUpQueue>? queue = null)
+    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, Task<IUpQueue>>? queue = null)
     {
         var cloud = await CloudHost.StartAsync("sqlite", cloudSettings);
         var user = await cloud.NewUserAsync();
         var registration = await user.RegisterAndBindAsync();
         var dataDirectory = Directory.CreateTempSubdirectory("pi-bridge-").FullName;
-        var harness = Create(cloud, user, registration, dataDirectory, configure, queue, ownsCloud: true, store: null);
+        var harness = Create(cloud, user, registration, dataDirectory, configure, await OpenQueueAsync(queue, dataDirectory), ownsCloud: true, store: null);
         await harness.StartBridgeAsync();
         return harness;
     }
 
     /// <summary>The same gateway again (same cloud, state and data directory), as after a restart.</summary>
-    public async Task<BridgeHarness> RestartAsync(Action<BridgeOptions>? configure = null, Func<string, IUpQueue>? queue = null)
+    public async Task<BridgeHarness> RestartAsync(Action<BridgeOptions>? configure = null, Func<string, Task<IUpQueue>>? queue = null)
     {
         await StopGatewayAsync();
-        var next = Create(Cloud, User, Registration, DataDirectory, configure, queue, ownsCloud: _ownsCloud, store: Store);
+        _restarted = true;
+        var next = Create(Cloud, User, Registration, DataDirectory, configure, await OpenQueueAsync(queue, DataDirectory), ownsCloud: _ownsCloud, store: Store);
         await next.StartBridgeAsync();
         return next;
     }
 
-    private static BridgeHarness Create(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, Action<BridgeOptions>? configure, Func<string, IUpQueue>? queue, bool ownsCloud, MemoryStateStore? store)
+    /// <summary>The real file queue in the gateway's data directory.</summary>
+    public static Func<string, Task<IUpQueue>> FileQueue(Action<UpQueueOptions>? configure = null) => async directory =>
+    {
+        var options = new UpQueueOptions { Directory = Path.Combine(directory, "queue") };
+        configure?.Invoke(options);
+        return await FileUpQueue.OpenAsync(options, TimeProvider.System, NullLogger<FileUpQueue>.Instance, default);
+    };
+
+    private static async Task<IUpQueue> OpenQueueAsync(Func<string, Task<IUpQueue>>? queue, string directory) =>
+        await (queue ?? FileQueue())(directory);
+
+    private static BridgeHarness Create(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, Action<BridgeOptions>? configure, IUpQueue queue, bool ownsCloud, MemoryStateStore? store)
     {
         var options = new BridgeOptions { ListenAddress = "127.0.0.1", Port = 0, RatePerSecond = 10_000, RateBurst = 10_000 };
         configure?.Invoke(options);
         Assert.Empty(options.Validate());
-        return new BridgeHarness(cloud, user, registration, dataDirectory, queue?.Invoke(dataDirectory) ?? new MemoryUpQueue(), options, ownsCloud, store);
+        return new BridgeHarness(cloud, user, registration, dataDirectory, queue, options, ownsCloud, store);
     }
 
     private async Task StartBridgeAsync() => await Bridge.StartAsync(default);
@@ -173,18 +187,20 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     public async Task StopGatewayAsync()
     {
-        await Bridge.DisposeAsync();
+        await Bridge.DisposeAsync(); // and its queue
         await Client.DisposeAsync();
-        await Queue.DisposeAsync();
         Keys.Dispose();
         Counters.Dispose();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await StopGatewayAsync();
+        if (!_restarted)
+        {
+            await StopGatewayAsync();
+        }
         _http.Dispose();
-        if (_ownsCloud)
+        if (_ownsCloud && !_restarted)
         {
             await Cloud.DisposeAsync();
             try

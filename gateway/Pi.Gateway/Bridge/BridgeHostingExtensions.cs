@@ -2,7 +2,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Pi.Gateway.Bridge.Queue;
 using Pi.Gateway.Cloud;
 using Pi.Gateway.Hosting;
 using Pi.Gateway.State;
@@ -30,7 +32,17 @@ public static class BridgeHostingExtensions
         }
         builder.Services.TryAddSingleton<BridgeCounters>();
         builder.Services.TryAddSingleton<SubDeviceKeys>();
-        builder.Services.AddSingleton<LanBridge>();
+        builder.AddUpQueueOptions();
+        builder.Services.AddSingleton(sp => new LanBridge(
+            sp.GetRequiredService<IOptions<BridgeOptions>>(),
+            sp.GetRequiredService<SubDeviceKeys>(),
+            async ct => await FileUpQueue.OpenAsync(
+                sp.GetRequiredService<IOptions<UpQueueOptions>>().Value, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FileUpQueue>>(), ct).ConfigureAwait(false),
+            sp.GetRequiredService<CloudClient>(),
+            sp.GetRequiredService<GatewayRequestHandler>(),
+            sp.GetRequiredService<BridgeCounters>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LanBridge>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<LanBridge>());
         builder.Services.AddSingleton<IPairingWindow>(sp => sp.GetRequiredService<LanBridge>());
         builder.Services.AddSingleton<ISubDeviceBridge>(sp => sp.GetRequiredService<LanBridge>());

@@ -33,7 +33,8 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
 
     private readonly BridgeOptions _options;
     private readonly SubDeviceKeys _keys;
-    private readonly IUpQueue _queue;
+    private readonly Func<CancellationToken, Task<IUpQueue>> _openQueue;
+    private IUpQueue _queue = null!;
     private readonly CloudClient _cloud;
     private readonly GatewayRequestHandler _gatewayCommands;
     private readonly BridgeCounters _counters;
@@ -58,7 +59,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     public LanBridge(
         IOptions<BridgeOptions> options,
         SubDeviceKeys keys,
-        IUpQueue queue,
+        Func<CancellationToken, Task<IUpQueue>> openQueue,
         CloudClient cloud,
         GatewayRequestHandler gatewayCommands,
         BridgeCounters counters,
@@ -68,7 +69,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _keys = keys;
-        _queue = queue;
+        _openQueue = openQueue;
         _cloud = cloud;
         _gatewayCommands = gatewayCommands;
         _counters = counters;
@@ -81,6 +82,9 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
 
     /// <summary>The MQTT over TLS endpoint, once started (when configured).</summary>
     public IPEndPoint? TlsEndpoint => _adapter?.TlsEndpoint;
+
+    /// <summary>The offline queue (opened by <see cref="StartAsync"/>, closed by <see cref="DisposeAsync"/>).</summary>
+    public IUpQueue Queue => _queue;
 
     /// <summary>The bridge's counters.</summary>
     public BridgeCounters Counters => _counters;
@@ -115,6 +119,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        _queue = await _openQueue(cancellationToken).ConfigureAwait(false);
         await _keys.ReloadAsync(cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrEmpty(_options.TlsCertificatePath))
         {
@@ -190,6 +195,10 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     public async ValueTask DisposeAsync()
     {
         await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        if (_queue is not null)
+        {
+            await _queue.DisposeAsync().ConfigureAwait(false);
+        }
         _server?.Dispose();
         _adapter?.Dispose();
         _certificate?.Dispose();
