@@ -3,7 +3,8 @@ using Pi.SubDevice.Emulation;
 
 namespace Pi.Gateway.Tests.Bridge;
 
-public sealed class Interop_SubDevice_Tests
+/// <summary>The reference sub-device client (subdevice/Pi.SubDevice) against the real bridge and cloud.</summary>
+public sealed class Reference_Client_Tests
 {
     [Fact]
     public async Task The_reference_client_links_to_the_real_bridge_answers_a_cloud_command_and_relinks_after_a_gateway_restart()
@@ -46,7 +47,6 @@ public sealed class Interop_SubDevice_Tests
             Assert.Equal(0UL, client.NextUpCounter);
             var again = await harness.CommandAsync("switch.get", did);
             Assert.True(again.Ok, $"{again.ErrorCode}: {again.ErrorMessage}");
-            // (counters at the end of the scratch run: links=2 dropped=0 handled=3 sent=5)
             await client.DisposeAsync();
         }
         finally
