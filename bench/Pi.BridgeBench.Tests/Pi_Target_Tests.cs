@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Pi.BridgeBench.Targets;
-using Pi.BridgeBench.Targets.Pi;
+using Pi.BridgeBench.Targets.PiGateway;
 using Pi.Protocol.Messages;
 using Xunit.Abstractions;
 

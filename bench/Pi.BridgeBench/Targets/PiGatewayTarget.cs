@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
-using Pi.BridgeBench.Targets.Pi;
+using Pi.BridgeBench.Targets.PiGateway;
 using Pi.Cloud.Http;
 using Pi.Cloud.Sessions;
 using Pi.Cloud.Testing;

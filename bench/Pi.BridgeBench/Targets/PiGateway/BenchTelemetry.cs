@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 
-namespace Pi.BridgeBench.Targets.Pi;
+namespace Pi.BridgeBench.Targets.PiGateway;
 
 /// <summary>
 /// How the harness's bytes travel on the Pi path: as a sub-device telemetry request whose

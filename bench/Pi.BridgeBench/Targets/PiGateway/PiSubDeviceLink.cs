@@ -8,7 +8,7 @@ using Pi.Protocol.Envelopes;
 using Pi.Protocol.Messages;
 using Pi.Protocol.Topics;
 
-namespace Pi.BridgeBench.Targets.Pi;
+namespace Pi.BridgeBench.Targets.PiGateway;
 
 /// <summary>
 /// A sub-device's side of the LAN link (docs/protocol.md section 10) for <see cref="MqttBridgeClient"/>:

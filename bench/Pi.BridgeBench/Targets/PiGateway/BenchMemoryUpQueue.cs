@@ -1,6 +1,6 @@
 using Pi.Gateway.Bridge;
 
-namespace Pi.BridgeBench.Targets.Pi;
+namespace Pi.BridgeBench.Targets.PiGateway;
 
 /// <summary>
 /// The offline queue in memory: the contract of <see cref="IUpQueue"/> (sequence numbers, records

@@ -1,7 +1,7 @@
 using Pi.Gateway.State;
 using Pi.Protocol.Crypto;
 
-namespace Pi.BridgeBench.Targets.Pi;
+namespace Pi.BridgeBench.Targets.PiGateway;
 
 /// <summary>
 /// The gateway's state (registration, sub-device keys) in memory, as the gateway's own tests keep it
