@@ -118,7 +118,8 @@ public sealed class PiGatewayTarget : IBridgeTarget
         _cloud = await CloudHost.StartAsync("sqlite", new Dictionary<string, string?>
         {
             ["Cloud:DataDirectory"] = Path.Combine(_directory, "cloud"),
-        }).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }).ConfigureAwait(false); // not abandoned on cancellation: StopAsync must be able to stop it
+        cancellationToken.ThrowIfCancellationRequested();
         _user = await _cloud.NewUserAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         var registration = await _user.RegisterAndBindAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
         _tid = registration.Tid;
