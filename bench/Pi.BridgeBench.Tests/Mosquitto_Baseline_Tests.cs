@@ -54,16 +54,6 @@ public sealed class Mosquitto_Baseline_Tests(ITestOutputHelper output)
         AssertStoppedAndCleanedUp(target);
     }
 
-    [Fact]
-    public async Task The_pi_target_is_reported_as_not_wired_yet()
-    {
-        using var output = new StringWriter();
-        var code = await Cli.RunAsync(BridgeBenchOptions.SmokeDefaults with { Target = "pi" }, output, CancellationToken.None);
-
-        Assert.Equal(1, code);
-        Assert.Contains("pi: NOT RUN: the Pi gateway target is wired by the lead", output.ToString(), StringComparison.Ordinal);
-    }
-
     private static void AssertStoppedAndCleanedUp(Recording target)
     {
         Assert.Equal(2, target.ProcessIds.Count);

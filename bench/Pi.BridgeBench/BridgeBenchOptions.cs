@@ -26,7 +26,7 @@ public sealed record BridgeBenchOptions
           --help                      this text
 
         Exit code: 0 when every run delivered every acknowledged message exactly once; 1 on loss,
-        duplicates, refused publishes or a target that failed (or is not wired yet); 2 on bad options;
+        duplicates, refused publishes or a target that failed; 2 on bad options;
         130 when cancelled (Ctrl+C).
         """;
 

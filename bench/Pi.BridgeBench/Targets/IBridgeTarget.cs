@@ -7,8 +7,8 @@ namespace Pi.BridgeBench.Targets;
 /// to a cloud side where they can be observed. The harness starts it, asks it for the publishers and
 /// idle clients it needs, drives the load, and stops it. Two implementations:
 /// <see cref="MosquittoBridgeTarget"/> (the baseline: two Mosquitto brokers and Mosquitto's bridge,
-/// no cryptography) and <see cref="PiGatewayTarget"/> (the Pi gateway's LAN bridge to the Pi cloud;
-/// wired by the lead).
+/// no cryptography) and <see cref="PiGatewayTarget"/> (the Pi gateway's LAN bridge to the Pi cloud,
+/// both real, in the harness process).
 /// </summary>
 /// <remarks>
 /// The life cycle, as <see cref="LoadRunner"/> drives it: <see cref="StartAsync"/> once;
