@@ -10,6 +10,7 @@ using Pi.Cloud.Http;
 using Pi.Cloud.Sessions;
 using Pi.Cloud.Testing;
 using Pi.Gateway.Bridge;
+using Pi.Gateway.Bridge.Queue;
 using Pi.Gateway.Cloud;
 using Pi.Gateway.State;
 using Pi.Protocol.Crypto;
@@ -42,8 +43,8 @@ namespace Pi.BridgeBench.Targets;
 /// ack), decoded back to the harness bytes.</item>
 /// <item>Readiness: a probe sub-device links and publishes probe payloads until one arrives on the
 /// cloud side (no fixed sleeps).</item>
-/// <item>Offline queue: <see cref="BenchMemoryUpQueue"/> (in memory) unless a queue factory is
-/// given; the notes say which one ran.</item>
+/// <item>Offline queue: the gateway's <see cref="FileUpQueue"/> unless a queue factory is given;
+/// the notes say which one ran.</item>
 /// </list>
 /// </remarks>
 public sealed class PiGatewayTarget : IBridgeTarget
@@ -77,10 +78,16 @@ public sealed class PiGatewayTarget : IBridgeTarget
     private long _lastRelayedSeq;
     private long _probeSequence;
 
-    /// <summary>The Pi target with the in-memory offline queue (<see cref="BenchMemoryUpQueue"/>).</summary>
+    /// <summary>
+    /// The Pi target with the gateway's real offline queue (<see cref="FileUpQueue"/>, sync interval
+    /// 1 s as shipped), sized so that a whole run fits: the bench measures delivery, not drops.
+    /// </summary>
     public PiGatewayTarget()
-        : this((_, _) => ValueTask.FromResult<IUpQueue>(new BenchMemoryUpQueue()),
-            "in memory (BenchMemoryUpQueue: IUpQueue's contract without files, unbounded; the file queue FileUpQueue is not on this branch yet)")
+        : this(
+            async (directory, ct) => await FileUpQueue.OpenAsync(
+                new UpQueueOptions { Directory = Path.Combine(directory, "queue"), MaxItems = 25_000_000, MaxBytes = 16L * 1024 * 1024 * 1024 },
+                TimeProvider.System, NullLogger<FileUpQueue>.Instance, ct).ConfigureAwait(false),
+            "the gateway's file queue (FileUpQueue, fsync at most every 1 s, as shipped)")
     {
     }
 
@@ -159,7 +166,8 @@ public sealed class PiGatewayTarget : IBridgeTarget
         _counters = new BridgeCounters(TimeProvider.System, NullLogger<BridgeCounters>.Instance);
         _keys = new SubDeviceKeys(store, Options.Create(new StateOptions { DataDirectory = gatewayDirectory }), NullLogger<SubDeviceKeys>.Instance);
         _queue = await _openQueue(gatewayDirectory, cancellationToken).ConfigureAwait(false);
-        _bridge = new LanBridge(Options.Create(bridgeOptions), _keys, _queue, _client, new GatewayRequestHandler(), _counters, TimeProvider.System, NullLogger<LanBridge>.Instance);
+        var opened = _queue;
+        _bridge = new LanBridge(Options.Create(bridgeOptions), _keys, _ => Task.FromResult(opened), _client, new GatewayRequestHandler(), _counters, TimeProvider.System, NullLogger<LanBridge>.Instance);
         deferred.Target = _bridge;
         _bridge.Relayed += OnRelayed;
         await _bridge.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -248,9 +256,9 @@ public sealed class PiGatewayTarget : IBridgeTarget
         {
             await client.DisposeAsync().ConfigureAwait(false);
         }
-        if (queue is not null)
+        if (queue is not null && bridge is null)
         {
-            await queue.DisposeAsync().ConfigureAwait(false);
+            await queue.DisposeAsync().ConfigureAwait(false); // otherwise the bridge closed it
         }
         keys?.Dispose();
         counters?.Dispose();
