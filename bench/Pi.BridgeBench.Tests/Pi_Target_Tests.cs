@@ -41,7 +41,7 @@ public sealed class Pi_Target_Tests(ITestOutputHelper output)
         Assert.True(result.DeliveredPerSecond > 0);
         Assert.Equal(["harness"], result.Processes.Select(p => p.Name));
         Assert.Contains(result.Notes, n => n.StartsWith("both legs sealed", StringComparison.Ordinal));
-        Assert.Contains(result.Notes, n => n.StartsWith("offline queue: in memory", StringComparison.Ordinal));
+        Assert.Contains(result.Notes, n => n.StartsWith("offline queue: the gateway's file queue", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.Contains("inside the harness process", StringComparison.Ordinal));
         Assert.Contains(result.Notes, n => n.StartsWith("relays acknowledged", StringComparison.Ordinal));
 
