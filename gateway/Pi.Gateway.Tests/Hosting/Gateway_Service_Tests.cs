@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Pi.Cloud.Http;
 using Pi.Cloud.Testing;
+using Pi.Gateway.Bridge;
 using Pi.Gateway.Core;
 using Pi.Gateway.Gpio;
 using Pi.Gateway.Hosting;
 using Pi.Gateway.State;
+using Pi.Gateway.Tests.Bridge;
 using Pi.Gateway.Tests.Provisioning;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Messages;
@@ -45,6 +47,7 @@ public sealed class Gateway_Service_Tests
                 "--Provisioning:BindAddress=127.0.0.1", "--Provisioning:SearchPort=0", "--Provisioning:SessionPort=0",
                 $"--Provisioning:AnswerPort={((IPEndPoint)answerSocket.LocalEndPoint!).Port}", "--Provisioning:BroadcastAddress=127.255.255.255",
                 $"--Cloud:TrustedCertificateSha256:0={Convert.ToHexString(cloud.CertificateHash!)}",
+                "--Bridge:ListenAddress=127.0.0.1", "--Bridge:Port=0",
                 "--Logging:LogLevel:Default=Warning",
             ];
             using var host = GatewayApp.CreateBuilder(args).Build();
@@ -73,11 +76,48 @@ public sealed class Gateway_Service_Tests
             }
             await WaitForAsync(runner, states, GatewayState.Online);
             Assert.True(File.Exists(Path.Combine(directory, "state", "registration.json")));
+            var tid = (await host.Services.GetRequiredService<IGatewayStateStore>().LoadRegistrationAsync(default)).Value!.Tid;
+            (await user.BindAsync(tid, identity.VerificationCode.Reveal())).EnsureSuccessStatusCode();
+
+            // A short press opens the bridge's pairing window; a sub-device the APP added links and reports.
+            var bridge = host.Services.GetRequiredService<LanBridge>();
+            var pairing = new TaskCompletionSource<DateTimeOffset?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            bridge.PairingChanged += until => pairing.TrySetResult(until);
+            await using var rig = await VirtualGpioRig.ConnectAsync(socketPath, PinValue.Low, TimeProvider.System, TestTimeouts.Token());
+            await rig.PressForAsync(17, TimeSpan.FromMilliseconds(300), TestTimeouts.Token());
+            Assert.NotNull(await pairing.Task.WaitAsync(TimeSpan.FromSeconds(20)));
+            var added = await (await user.Client.PostAsJsonAsync($"/api/gateways/{tid}/subdevices", new { kind = "sensor" }))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<AddSubDeviceResponse>();
+            await using var device = new LanTestDevice(added!.Did, SymmetricKey.Parse(added.LocalKey), bridge.Endpoint!.Port);
+            var keysHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            bridge.KeysReloaded += () => keysHeld.TrySetResult();
+            if (!added.Delivered || host.Services.GetRequiredService<SubDeviceKeys>().Find(added.Did) is null)
+            {
+                await keysHeld.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            }
+            await device.LinkAsync();
+            var telemetry = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cloud.Service<Pi.Cloud.Sessions.GatewayPresence>().TelemetryReceived += (_, t) =>
+            {
+                if (t.Did == added.Did)
+                {
+                    telemetry.TrySetResult();
+                }
+            };
+            await device.TelemetryAsync(22.5);
+            await telemetry.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            device.Client.DisconnectedAsync += _ =>
+            {
+                disconnected.TrySetResult();
+                return Task.CompletedTask;
+            };
 
             // The rig holds the reset button (BCM 17, active low) for 1.5 s over the virtual driver's socket.
-            await using var rig = await VirtualGpioRig.ConnectAsync(socketPath, PinValue.Low, TimeProvider.System, TestTimeouts.Token());
             await rig.PressForAsync(17, TimeSpan.FromMilliseconds(1500), TestTimeouts.Token());
             await WaitForAsync(runner, states, GatewayState.Unprovisioned);
+            await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10)); // the reset revoked the sub-device
+            Assert.Equal(0, bridge.Queue.Count);
             Assert.False(File.Exists(Path.Combine(directory, "state", "registration.json")));
             Assert.True(await host.Services.GetRequiredService<IGatewayStateStore>().LoadResetFlagAsync(default));
 

@@ -110,6 +110,9 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
     /// <summary>Raised when a linked sub-device's connection ended (did).</summary>
     public event Action<string>? Unlinked;
 
+    /// <summary>Raised when the pairing window opens (its end) or closes (null).</summary>
+    public event Action<DateTimeOffset?>? PairingChanged;
+
     /// <summary>Raised after the sub-device keys were read again and revocations carried out.</summary>
     public event Action? KeysReloaded;
 
@@ -219,6 +222,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
         }
         LogPairingOpened(_logger, until);
         _ = PublishPairingSafelyAsync();
+        PairingChanged?.Invoke(until);
     }
 
     /// <summary>Closes the pairing window now.</summary>
@@ -299,6 +303,7 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
         }
         LogPairingClosed(_logger);
         _ = PublishPairingSafelyAsync();
+        PairingChanged?.Invoke(null);
     }
 
     private PairingStatus PairingStatus()
