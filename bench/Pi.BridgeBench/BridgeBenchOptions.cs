@@ -18,6 +18,7 @@ public sealed record BridgeBenchOptions
           --qos 0|1|2                 QoS of publishes, bridge and subscription (default 1)
           --inflight N                unacknowledged publishes per publisher (default 16)
           --warmup N                  delivered messages before the measurement window opens (default 5000)
+          --relay-window N            pi target: relays in flight between gateway and cloud (default 4; 1 = one at a time)
           --drain-timeout SECONDS     give up waiting for deliveries after this long without one (default 10)
           --json PATH                 also write the results as JSON
           --mosquitto PATH            mosquitto executable (default: /usr/sbin/mosquitto or PATH)
@@ -48,6 +49,9 @@ public sealed record BridgeBenchOptions
     public int InFlight { get; init; } = 16;
 
     public long Warmup { get; init; } = 5_000;
+
+    /// <summary>The Pi target's <c>BridgeOptions.RelayWindow</c>.</summary>
+    public int RelayWindow { get; init; } = 4;
 
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -103,6 +107,7 @@ public sealed record BridgeBenchOptions
                 "--qos" => options with { Qos = (int)Number(0, 2) },
                 "--inflight" => options with { InFlight = (int)Number(1, 10_000) },
                 "--warmup" => options with { Warmup = Number(0, MaxMessages) },
+                "--relay-window" => options with { RelayWindow = (int)Number(1, 64) },
                 "--drain-timeout" => options with { DrainTimeout = TimeSpan.FromSeconds(Number(1, 3600)) },
                 "--json" => options with { JsonPath = Value() },
                 "--mosquitto" => options with { MosquittoPath = Value() },

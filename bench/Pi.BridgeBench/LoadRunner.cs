@@ -28,7 +28,7 @@ public static class LoadRunner
         ProcessSample?[]? windowStartSamples = null;
         var tracker = new DeliveryTracker(perPublisher, options.Warmup, _ => windowStartSamples = Sample(measured));
         var targetOptions = new BridgeTargetOptions(
-            options.Publishers, options.IdleClients, options.PayloadSize, (MqttQualityOfServiceLevel)options.Qos, options.InFlight);
+            options.Publishers, options.IdleClients, options.PayloadSize, (MqttQualityOfServiceLevel)options.Qos, options.InFlight, options.RelayWindow);
 
         var idle = new List<IBridgeClient>();
         var publishers = new List<IBridgePublisher>();

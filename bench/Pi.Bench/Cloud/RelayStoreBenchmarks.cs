@@ -60,13 +60,13 @@ public class RelayStoreBenchmarks : ISmokeCheck
     {
         var first = _nextSeq;
         _nextSeq += Items;
-        return _store!.ApplyRelayAsync(Fixtures.Tid, Stream, Entries(first), 0, DateTimeOffset.UtcNow, CancellationToken.None);
+        return _store!.ApplyRelayAsync(Fixtures.Tid, Stream, Entries(first), 0, null, DateTimeOffset.UtcNow, CancellationToken.None);
     }
 
     /// <summary>The relay handled in setup, sent again: 64 duplicates.</summary>
     [Benchmark]
     public Task<RelayApplied> ApplyRelay64Duplicate() =>
-        _store!.ApplyRelayAsync(Fixtures.Tid, Stream, _handled, 0, DateTimeOffset.UtcNow, CancellationToken.None);
+        _store!.ApplyRelayAsync(Fixtures.Tid, Stream, _handled, 0, null, DateTimeOffset.UtcNow, CancellationToken.None);
 
     /// <summary>Decoding and validating the 64-item relay's JSON.</summary>
     [Benchmark]
@@ -131,7 +131,7 @@ public class RelayStoreBenchmarks : ISmokeCheck
 
         _handled = Entries(_nextSeq);
         _nextSeq += Items;
-        await _store.ApplyRelayAsync(Fixtures.Tid, Stream, _handled, 0, now, CancellationToken.None).ConfigureAwait(false);
+        await _store.ApplyRelayAsync(Fixtures.Tid, Stream, _handled, 0, null, now, CancellationToken.None).ConfigureAwait(false);
         _relayJson = RelayJson();
     }
 

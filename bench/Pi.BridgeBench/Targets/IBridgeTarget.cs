@@ -43,12 +43,14 @@ public interface IBridgeTarget : IAsyncDisposable
 /// <param name="PayloadSize">Size of every payload handed to <see cref="IBridgePublisher.PublishAsync"/> (before any transformation).</param>
 /// <param name="QualityOfService">QoS of the publishes and of the cloud-side subscription.</param>
 /// <param name="MaxInFlightPerPublisher">Publishes a publisher may have unacknowledged at once.</param>
+/// <param name="RelayWindow">Pi target only: relays in flight between the gateway and the cloud.</param>
 public sealed record BridgeTargetOptions(
     int Publishers,
     int IdleClients,
     int PayloadSize,
     MqttQualityOfServiceLevel QualityOfService,
-    int MaxInFlightPerPublisher);
+    int MaxInFlightPerPublisher,
+    int RelayWindow = 4);
 
 /// <summary>What a started target offers the harness.</summary>
 /// <param name="Clients">Creates the LAN-side clients (publishers and idle clients).</param>

@@ -146,6 +146,7 @@ public sealed class PiGatewayTarget : IBridgeTarget
             // The most the options allow: with 256 B payloads an item is about 0.5 KiB, so the bytes,
             // not the 256 items, bound a relay (about 120 items).
             RelayMaxBytes = 60 * 1024,
+            RelayWindow = options.RelayWindow,
         };
         var problems = bridgeOptions.Validate();
         if (problems.Count > 0)
@@ -201,7 +202,7 @@ public sealed class PiGatewayTarget : IBridgeTarget
                 + "WAN under the gateway's sessionkey (relay envelopes, direction 03) on TLS MQTT to the cloud's embedded broker",
             Invariant($"payload: {options.PayloadSize} B harness bytes -> Base64 in a telemetry request {{\"type\":\"request\",\"txn\":..,\"command\":\"telemetry\",\"args\":{{\"b\":\"..\"}}}} ")
                 + Invariant($"= about {plaintext} B JSON plaintext -> {envelopeSize} B sealed envelope on the LAN (mosquitto carries the {options.PayloadSize} B as they are)"),
-            Invariant($"relay batching: up to {bridgeOptions.RelayMaxItems} items / {bridgeOptions.RelayMaxBytes / 1024} KiB per relay, one relay in flight; ")
+            Invariant($"relay batching: up to {bridgeOptions.RelayMaxItems} items / {bridgeOptions.RelayMaxBytes / 1024} KiB per relay, up to {bridgeOptions.RelayWindow} relays in flight; ")
                 + "the cloud commits each relay in one SQLite (WAL) transaction before its ack and raises TelemetryReceived per item",
             "cloud (Kestrel, embedded MQTTnet broker, SQLite) and gateway (LAN MQTTnet broker, bridge, cloud client) run inside the harness process: their CPU is in the 'harness' figure, with the clients'",
             $"offline queue: {_queueDescription}",

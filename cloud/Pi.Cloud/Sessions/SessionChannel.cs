@@ -200,7 +200,8 @@ public sealed partial class SessionChannel : IGatewayTraffic
     }
 
     /// <summary>
-    /// A relay (protocol.md section 9): the items above the gateway's cursor for the relay's stream
+    /// A relay (protocol.md section 9): a relay with <c>after</c> above the cursor (sent behind one
+    /// that was not handled) is refused whole; otherwise the items above the gateway's cursor for the relay's stream
     /// are recorded, in one store transaction with the new cursor and the dropped total, then
     /// announced in memory and acknowledged. Items at or below the cursor are duplicates; an item of
     /// a did that is not this gateway's is refused (foreign_did) without failing the rest; a
@@ -224,7 +225,15 @@ public sealed partial class SessionChannel : IGatewayTraffic
             });
         }
 
-        var applied = await _store.ApplyRelayAsync(tid, relay.Stream, entries, relay.Dropped, now, ct).ConfigureAwait(false);
+        var applied = await _store.ApplyRelayAsync(tid, relay.Stream, entries, relay.Dropped, relay.After, now, ct).ConfigureAwait(false);
+        if (applied.OutOfOrder)
+        {
+            // An earlier relay of this stream was refused or failed (or is not handled yet): nothing
+            // after it is handled until the gateway sends again from its first unacknowledged item.
+            Refuse(tid, "relay_out_of_order");
+            await TrySendAsync(session, new SessionError(relay.Txn, ProtocolErrorCode.UnexpectedMessage, "an earlier relay was not handled: send again from the first unacknowledged item"), null, ct).ConfigureAwait(false);
+            return;
+        }
 
         // Committed: now tell the live views, count, and acknowledge.
         long handled = 0, foreign = 0, notifications = 0, answers = 0;

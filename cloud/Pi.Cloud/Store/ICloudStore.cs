@@ -147,10 +147,12 @@ public interface ICloudStore
     /// prefix); the activity of the rest is recorded (telemetry and availability keep the newest by
     /// time, last-seen only grows; activity of a did that is not a live sub-device of the gateway is
     /// ignored); the cursor moves to the last entry's seq; and <paramref name="dropped"/> is added to
-    /// the gateway's dropped total when at least one entry was new. An unknown gateway throws
-    /// <see cref="StoreConflictException"/>.
+    /// the gateway's dropped total when at least one entry was new. With <paramref name="after"/>
+    /// (a relay sent while an earlier one was in flight) nothing is handled unless the cursor of the
+    /// same stream is already at or above it: the result is then <see cref="RelayApplied.OutOfOrder"/>
+    /// and nothing changes. An unknown gateway throws <see cref="StoreConflictException"/>.
     /// </summary>
-    Task<RelayApplied> ApplyRelayAsync(string tid, string stream, IReadOnlyList<RelayEntry> entries, long dropped, DateTimeOffset now, CancellationToken cancellationToken);
+    Task<RelayApplied> ApplyRelayAsync(string tid, string stream, IReadOnlyList<RelayEntry> entries, long dropped, long? after, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records one sub-device packet that came outside a relay (the direct path): as in

@@ -30,12 +30,16 @@ internal sealed partial class SqlCloudStore
                 THEN excluded.telemetry_at ELSE sub_device_status.telemetry_at END
         """;
 
-    public Task<RelayApplied> ApplyRelayAsync(string tid, string stream, IReadOnlyList<RelayEntry> entries, long dropped, DateTimeOffset now, CancellationToken cancellationToken)
+    public Task<RelayApplied> ApplyRelayAsync(string tid, string stream, IReadOnlyList<RelayEntry> entries, long dropped, long? after, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(tid);
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(entries);
         ArgumentOutOfRangeException.ThrowIfNegative(dropped);
+        if (after is { } a)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(a, nameof(after));
+        }
         if (entries.Count == 0)
         {
             throw new ArgumentException("A relay has at least one entry.", nameof(entries));
@@ -65,6 +69,12 @@ internal sealed partial class SqlCloudStore
                 ReadRelayCursor).ConfigureAwait(false);
             var newStream = cursor is null || !string.Equals(cursor.Stream, stream, StringComparison.Ordinal);
             var last = newStream ? 0 : cursor!.Seq;
+            if (after > last)
+            {
+                // Sent behind a relay that was not handled (or not yet, on another worker): handling
+                // it would move the cursor past that relay's items. The gateway sends it again.
+                return new RelayApplied(0, false, cursor?.DroppedTotal ?? 0, OutOfOrder: true);
+            }
             var skipped = 0;
             while (skipped < entries.Count && entries[skipped].Seq <= last)
             {

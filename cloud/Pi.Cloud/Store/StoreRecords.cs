@@ -91,9 +91,10 @@ public sealed record RelayEntry(long Seq, SubDeviceActivity? Activity);
 /// What <see cref="ICloudStore.ApplyRelayAsync"/> did: the first <paramref name="Skipped"/> entries
 /// were at or below the cursor (duplicates) and the rest were recorded; <paramref name="NewStream"/>
 /// when the relay's stream replaced another (or was the first); <paramref name="DroppedTotal"/> is
-/// the gateway's running total of dropped up-packets afterwards.
+/// the gateway's running total of dropped up-packets afterwards. <paramref name="OutOfOrder"/>: the
+/// relay's <c>after</c> was above the cursor (an earlier relay was not handled), so nothing was.
 /// </summary>
-public sealed record RelayApplied(int Skipped, bool NewStream, long DroppedTotal);
+public sealed record RelayApplied(int Skipped, bool NewStream, long DroppedTotal, bool OutOfOrder = false);
 
 /// <summary>The relay cursor of a gateway: its queue's stream, the highest seq handled, and the dropped total.</summary>
 public sealed record RelayCursorRecord(string Tid, string Stream, long Seq, long DroppedTotal, DateTimeOffset UpdatedAt);

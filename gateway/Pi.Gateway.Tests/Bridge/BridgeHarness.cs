@@ -73,9 +73,9 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     public int Port => Bridge.Endpoint!.Port;
 
-    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, Task<IUpQueue>>? queue = null)
+    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, Task<IUpQueue>>? queue = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureCloud = null)
     {
-        var cloud = await CloudHost.StartAsync("sqlite", cloudSettings);
+        var cloud = await CloudHost.StartAsync("sqlite", cloudSettings, configure: configureCloud);
         var user = await cloud.NewUserAsync();
         var registration = await user.RegisterAndBindAsync();
         var dataDirectory = Directory.CreateTempSubdirectory("pi-bridge-").FullName;

@@ -44,7 +44,7 @@ public sealed class Offline_Queue_Tests
         await WaitForEmptyAsync(harness);
     }
 
-    internal static async Task WaitForEmptyAsync(BridgeHarness harness)
+    internal static async Task WaitForEmptyAsync(BridgeHarness harness, TimeSpan? timeout = null)
     {
         var empty = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void Check()
@@ -58,7 +58,7 @@ public sealed class Offline_Queue_Tests
         try
         {
             Check();
-            await empty.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await empty.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
         }
         finally
         {

@@ -43,6 +43,16 @@ public sealed class Relay_And_Bridge_Message_Tests
     }
 
     [Fact]
+    public void After_is_left_out_when_absent_round_trips_and_lies_below_the_first_item()
+    {
+        Assert.DoesNotContain("after", Encoding.UTF8.GetString(ProtocolJson.Serialize(new Relay("t-1", "q-1", [Telemetry(1)]))), StringComparison.Ordinal);
+        var decoded = Assert.IsType<Relay>(ProtocolJson.DeserializeSession(ProtocolJson.Serialize(new Relay("t-1", "q-1", [Telemetry(9)], After: 8))));
+        Assert.Equal(8, decoded.After);
+        Assert.Throws<ProtocolException>(() => ProtocolJson.Serialize(new Relay("t-1", "q-1", [Telemetry(9)], After: 9)));
+        Assert.Throws<ProtocolException>(() => ProtocolJson.Serialize(new Relay("t-1", "q-1", [Telemetry(9)], After: 0)));
+    }
+
+    [Fact]
     public void A_relay_item_carries_exactly_one_of_message_and_availability()
     {
         Assert.Throws<ProtocolException>(() => new RelayItem(1, "sd-7", At).Validate());

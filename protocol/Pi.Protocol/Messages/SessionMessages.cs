@@ -249,9 +249,11 @@ public sealed record SessionError(string? Txn, ProtocolErrorCode Code, string Me
 /// Each item has a sequence number that only grows within <see cref="Stream"/> (the gateway's offline
 /// queue), so the cloud handles an item at most once however often it is sent. <see cref="Dropped"/>
 /// counts up-packets the full queue dropped (oldest first) since the last relay the cloud acknowledged.
-/// Answered by <see cref="Ack"/>.
+/// <see cref="After"/>, when present, makes the relay conditional: the cloud handles it only when it
+/// already handled the stream through that seq (the last item of the relay sent before it, which is
+/// still in flight), and refuses it otherwise. Answered by <see cref="Ack"/>.
 /// </summary>
-public sealed record Relay(string Txn, string Stream, IReadOnlyList<RelayItem> Items, long Dropped = 0) : SessionMessage
+public sealed record Relay(string Txn, string Stream, IReadOnlyList<RelayItem> Items, long Dropped = 0, long? After = null) : SessionMessage
 {
     /// <summary>Most items in one relay.</summary>
     public const int MaxItems = 512;
@@ -278,6 +280,14 @@ public sealed record Relay(string Txn, string Stream, IReadOnlyList<RelayItem> I
             previous = item.Seq;
         }
         Check.Range(Dropped, "dropped", 0, long.MaxValue);
+        if (After is { } after)
+        {
+            Check.Range(after, "after", 1, long.MaxValue);
+            if (after >= Items[0].Seq)
+            {
+                throw Check.Invalid("after", "must be below the first item's seq");
+            }
+        }
     }
 }
 
