@@ -23,7 +23,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
     private readonly bool _ownsCloud;
     private bool _restarted;
 
-    private BridgeHarness(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, IUpQueue queue, BridgeOptions options, bool ownsCloud, MemoryStateStore? store)
+    private BridgeHarness(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, IUpQueue queue, BridgeOptions options, bool ownsCloud, MemoryStateStore? store, Provisioning.CapturedLog? log)
     {
         Cloud = cloud;
         User = user;
@@ -42,10 +42,10 @@ internal sealed class BridgeHarness : IAsyncDisposable
             registration.Tid, new SecretString(registration.Password), SymmetricKey.Parse(registration.AccessKey), SymmetricKey.Parse(registration.LocalKey),
             registration.KeyId, registration.KeyExpiresAt, registration.ServiceExpiresAt, registration.CloudUrl!, DateTimeOffset.UtcNow);
         var deferred = new DeferredHandler();
-        Client = new CloudClient(Store, new CloudLoginClient(_http), trust, Options.Create(clientOptions), deferred, TimeProvider.System, NullLogger<CloudClient>.Instance);
-        Counters = new BridgeCounters(TimeProvider.System, NullLogger<BridgeCounters>.Instance);
-        Keys = new SubDeviceKeys(Store, Options.Create(new StateOptions { DataDirectory = dataDirectory }), NullLogger<SubDeviceKeys>.Instance);
-        Bridge = new LanBridge(Options.Create(options), Keys, _ => Task.FromResult(queue), Client, new GatewayRequestHandler(), Counters, TimeProvider.System, NullLogger<LanBridge>.Instance);
+        Client = new CloudClient(Store, new CloudLoginClient(_http), trust, Options.Create(clientOptions), deferred, TimeProvider.System, log?.For<CloudClient>() ?? NullLogger<CloudClient>.Instance);
+        Counters = new BridgeCounters(TimeProvider.System, log?.For<BridgeCounters>() ?? NullLogger<BridgeCounters>.Instance);
+        Keys = new SubDeviceKeys(Store, Options.Create(new StateOptions { DataDirectory = dataDirectory }), log?.For<SubDeviceKeys>() ?? NullLogger<SubDeviceKeys>.Instance);
+        Bridge = new LanBridge(Options.Create(options), Keys, _ => Task.FromResult(queue), Client, new GatewayRequestHandler(), Counters, TimeProvider.System, log?.For<LanBridge>() ?? NullLogger<LanBridge>.Instance);
         deferred.Target = Bridge;
     }
 
@@ -73,13 +73,13 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     public int Port => Bridge.Endpoint!.Port;
 
-    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, Task<IUpQueue>>? queue = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureCloud = null)
+    public static async Task<BridgeHarness> StartAsync(Action<BridgeOptions>? configure = null, IDictionary<string, string?>? cloudSettings = null, Func<string, Task<IUpQueue>>? queue = null, Provisioning.CapturedLog? log = null, Action<Microsoft.AspNetCore.Builder.WebApplicationBuilder>? configureCloud = null)
     {
         var cloud = await CloudHost.StartAsync("sqlite", cloudSettings, configure: configureCloud);
         var user = await cloud.NewUserAsync();
         var registration = await user.RegisterAndBindAsync();
         var dataDirectory = Directory.CreateTempSubdirectory("pi-bridge-").FullName;
-        var harness = Create(cloud, user, registration, dataDirectory, configure, await OpenQueueAsync(queue, dataDirectory), ownsCloud: true, store: null);
+        var harness = Create(cloud, user, registration, dataDirectory, configure, await OpenQueueAsync(queue, dataDirectory), ownsCloud: true, store: null, log);
         await harness.StartBridgeAsync();
         return harness;
     }
@@ -89,7 +89,7 @@ internal sealed class BridgeHarness : IAsyncDisposable
     {
         await StopGatewayAsync();
         _restarted = true;
-        var next = Create(Cloud, User, Registration, DataDirectory, configure, await OpenQueueAsync(queue, DataDirectory), ownsCloud: _ownsCloud, store: Store);
+        var next = Create(Cloud, User, Registration, DataDirectory, configure, await OpenQueueAsync(queue, DataDirectory), ownsCloud: _ownsCloud, store: Store, log: null);
         await next.StartBridgeAsync();
         return next;
     }
@@ -105,12 +105,12 @@ internal sealed class BridgeHarness : IAsyncDisposable
     private static async Task<IUpQueue> OpenQueueAsync(Func<string, Task<IUpQueue>>? queue, string directory) =>
         await (queue ?? FileQueue())(directory);
 
-    private static BridgeHarness Create(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, Action<BridgeOptions>? configure, IUpQueue queue, bool ownsCloud, MemoryStateStore? store)
+    private static BridgeHarness Create(CloudHost cloud, AppUser user, RegisterGatewayResponse registration, string dataDirectory, Action<BridgeOptions>? configure, IUpQueue queue, bool ownsCloud, MemoryStateStore? store, Provisioning.CapturedLog? log)
     {
         var options = new BridgeOptions { ListenAddress = "127.0.0.1", Port = 0, RatePerSecond = 10_000, RateBurst = 10_000 };
         configure?.Invoke(options);
         Assert.Empty(options.Validate());
-        return new BridgeHarness(cloud, user, registration, dataDirectory, queue, options, ownsCloud, store);
+        return new BridgeHarness(cloud, user, registration, dataDirectory, queue, options, ownsCloud, store, log);
     }
 
     private async Task StartBridgeAsync() => await Bridge.StartAsync(default);
