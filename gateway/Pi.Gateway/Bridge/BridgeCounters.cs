@@ -40,6 +40,9 @@ public static class BridgeRefusals
     /// <summary>An up-packet before any hello on this connection.</summary>
     public const string NoLink = "no_link";
 
+    /// <summary>An availability payload other than <c>online</c> or <c>offline</c>.</summary>
+    public const string BadAvailability = "bad_availability";
+
     /// <summary>A hello that is not a valid linkHello.</summary>
     public const string BadHello = "bad_hello";
 

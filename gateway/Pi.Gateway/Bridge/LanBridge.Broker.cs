@@ -119,7 +119,14 @@ public sealed partial class LanBridge
         switch (topic.Kind)
         {
             case TopicKind.DeviceAvailability:
-                return; // retained for whoever may read it; the cloud hears of it from the link
+                // Retained for whoever may read it (the cloud hears of it from the link); only the
+                // two words, so the retained store cannot be filled with a device's junk.
+                var payload = args.ApplicationMessage.Payload;
+                if (!(payload.Length is 6 or 7) || !(IsWord(payload, "online"u8) || IsWord(payload, "offline"u8)))
+                {
+                    RefusePublish(args, did, BridgeRefusals.BadAvailability, MqttPubAckReasonCode.PayloadFormatInvalid);
+                }
+                return;
             case TopicKind.DeviceHello:
                 args.ProcessPublish = false;
                 await OnHelloAsync(did, args).ConfigureAwait(false);
@@ -132,6 +139,17 @@ public sealed partial class LanBridge
                 RefusePublish(args, did, BridgeRefusals.ForeignPublish, MqttPubAckReasonCode.NotAuthorized);
                 return;
         }
+    }
+
+    private static bool IsWord(System.Buffers.ReadOnlySequence<byte> payload, ReadOnlySpan<byte> word)
+    {
+        Span<byte> buffer = stackalloc byte[8];
+        if (payload.Length != word.Length)
+        {
+            return false;
+        }
+        System.Buffers.BuffersExtensions.CopyTo(payload, buffer);
+        return buffer[..word.Length].SequenceEqual(word);
     }
 
     private void RefusePublish(InterceptingPublishEventArgs args, string did, string reason, MqttPubAckReasonCode code)

@@ -198,6 +198,13 @@ public sealed partial class LanBridge
             args.Response.ReasonCode = MqttPubAckReasonCode.ImplementationSpecificError;
             return;
         }
+        if (!link.TryTake())
+        {
+            // Each hello costs a key derivation and a welcome: it counts against the same rate.
+            _counters.Refuse(did, BridgeRefusals.RateLimited);
+            args.Response.ReasonCode = MqttPubAckReasonCode.QuotaExceeded;
+            return;
+        }
         LinkHello hello;
         try
         {

@@ -146,7 +146,16 @@ public sealed partial class LanBridge : IHostedService, IPairingWindow, ISubDevi
             return Task.CompletedTask;
         };
         _server.ClientDisconnectedAsync += OnDisconnectedAsync;
-        await _server.StartAsync().ConfigureAwait(false);
+        try
+        {
+            await _server.StartAsync().ConfigureAwait(false);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw new InvalidOperationException(
+                $"The sub-device bridge cannot listen on {_options.ListenAddress} port {_options.Port} (TLS {_options.TlsPort}): {e.SocketErrorCode}. " +
+                "Another MQTT broker may hold the port: stop it, or set Bridge:Port (or Bridge:Enabled=false).", e);
+        }
         _cloud.Event += OnCloudEvent;
         _cloud.ConnectionChanged += OnCloudConnectionChanged;
         _queue.Changed += OnQueueChanged;
