@@ -280,10 +280,10 @@ public sealed partial class SessionChannel : IGatewayTraffic
         {
             LogRelayNewStream(_logger, tid);
         }
-        if (relay.Dropped > 0 && applied.Skipped < items.Count)
+        if (applied.Lost > 0)
         {
-            _metrics.RelayDropped(relay.Dropped);
-            LogRelayDropped(_logger, tid, relay.Dropped, applied.DroppedTotal);
+            _metrics.RelayDropped(applied.Lost);
+            LogRelayDropped(_logger, tid, applied.Lost, applied.DroppedTotal);
         }
         await TrySendAsync(session, new Ack(relay.Txn), null, ct).ConfigureAwait(false);
     }

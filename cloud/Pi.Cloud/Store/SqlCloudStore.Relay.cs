@@ -94,7 +94,17 @@ internal sealed partial class SqlCloudStore
                 await UpsertStatusAsync(connection, transaction, tid, activity, cancellationToken).ConfigureAwait(false);
             }
 
-            droppedTotal = checked(droppedTotal + dropped);
+            // Lost up-packets are the gaps in seq: a queue's seqs are consecutive and only the
+            // dropped ones never arrive. Counting gaps (rather than adding the relay's own dropped
+            // count) stays exact when a relay is sent again with new items after a lost ack.
+            long lost = 0;
+            var previous = last;
+            for (var i = skipped; i < entries.Count; i++)
+            {
+                lost = checked(lost + (entries[i].Seq - previous - 1));
+                previous = entries[i].Seq;
+            }
+            droppedTotal = checked(droppedTotal + lost);
             await connection.ExecuteAsync(Command(
                 $"""
                 INSERT INTO relay_cursors ({RelayCursorColumns}) VALUES (@tid, @stream, @seq, @droppedTotal, @updatedAt)
@@ -104,7 +114,7 @@ internal sealed partial class SqlCloudStore
                 new { tid, stream, seq = entries[^1].Seq, droppedTotal, updatedAt = StoreRows.ToMilliseconds(now) },
                 transaction,
                 cancellationToken)).ConfigureAwait(false);
-            return new RelayApplied(skipped, newStream, droppedTotal);
+            return new RelayApplied(skipped, newStream, droppedTotal, Lost: lost);
         }, cancellationToken);
     }
 

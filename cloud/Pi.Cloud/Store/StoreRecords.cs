@@ -94,7 +94,9 @@ public sealed record RelayEntry(long Seq, SubDeviceActivity? Activity);
 /// the gateway's running total of dropped up-packets afterwards. <paramref name="OutOfOrder"/>: the
 /// relay's <c>after</c> was above the cursor (an earlier relay was not handled), so nothing was.
 /// </summary>
-public sealed record RelayApplied(int Skipped, bool NewStream, long DroppedTotal, bool OutOfOrder = false);
+/// <paramref name="Lost"/>: how many seqs this relay skipped over (gaps before and between its new
+/// items): up-packets the gateway's full queue dropped, counted exactly however often a relay is sent.
+public sealed record RelayApplied(int Skipped, bool NewStream, long DroppedTotal, bool OutOfOrder = false, long Lost = 0);
 
 /// <summary>The relay cursor of a gateway: its queue's stream, the highest seq handled, and the dropped total.</summary>
 public sealed record RelayCursorRecord(string Tid, string Stream, long Seq, long DroppedTotal, DateTimeOffset UpdatedAt);
