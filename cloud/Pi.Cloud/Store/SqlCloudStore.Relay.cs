@@ -17,6 +17,26 @@ internal sealed partial class SqlCloudStore
         INSERT INTO sub_device_status ({SubDeviceStatusColumns})
         SELECT @did, @online, @availabilityAt, @lastSeenAt, @telemetryJson, @telemetryAt
         WHERE EXISTS (SELECT 1 FROM sub_devices WHERE did = @did AND tid = @tid AND state <> @removing)
+        {UpsertSubDeviceStatusConflict}
+        """;
+
+    // The same rule for many sub-devices in one statement (a relay's), from a VALUES list whose
+    // columns both SQLite and PostgreSQL name column1..column6.
+    private const string UpsertSubDeviceStatusesHead =
+        $"""
+        INSERT INTO sub_device_status ({SubDeviceStatusColumns})
+        SELECT v.column1, v.column2, v.column3, v.column4, v.column5, v.column6 FROM (VALUES
+        """;
+
+    private const string UpsertSubDeviceStatusesTail =
+        $"""
+        ) AS v
+        WHERE EXISTS (SELECT 1 FROM sub_devices WHERE did = v.column1 AND tid = @tid AND state <> @removing)
+        {UpsertSubDeviceStatusConflict}
+        """;
+
+    private const string UpsertSubDeviceStatusConflict =
+        """
         ON CONFLICT (did) DO UPDATE SET
             online = CASE WHEN excluded.availability_at IS NOT NULL AND (sub_device_status.availability_at IS NULL OR excluded.availability_at >= sub_device_status.availability_at)
                 THEN excluded.online ELSE sub_device_status.online END,
@@ -89,10 +109,7 @@ internal sealed partial class SqlCloudStore
                 return new RelayApplied(skipped, false, droppedTotal);
             }
 
-            foreach (var activity in Merge(entries, skipped))
-            {
-                await UpsertStatusAsync(connection, transaction, tid, activity, cancellationToken).ConfigureAwait(false);
-            }
+            await UpsertStatusesAsync(connection, transaction, tid, [.. Merge(entries, skipped)], cancellationToken).ConfigureAwait(false);
 
             // Lost up-packets are the gaps in seq: a queue's seqs are consecutive and only the
             // dropped ones never arrive. Counting gaps (rather than adding the relay's own dropped
@@ -189,6 +206,34 @@ internal sealed partial class SqlCloudStore
             },
             transaction,
             cancellationToken)).ConfigureAwait(false) > 0;
+
+    /// <summary>One statement for all of a relay's sub-devices (one per sub-device cost a round trip each).</summary>
+    private static async Task UpsertStatusesAsync(DbConnection connection, DbTransaction transaction, string tid, IReadOnlyList<Merged> changes, CancellationToken cancellationToken)
+    {
+        if (changes.Count == 0)
+        {
+            return;
+        }
+        var sql = new System.Text.StringBuilder(UpsertSubDeviceStatusesHead.Length + UpsertSubDeviceStatusesTail.Length + (changes.Count * 64));
+        sql.Append(UpsertSubDeviceStatusesHead);
+        var parameters = new DynamicParameters();
+        parameters.Add("tid", tid, System.Data.DbType.String);
+        parameters.Add("removing", (int)SubDeviceState.Removing, System.Data.DbType.Int32);
+        for (var i = 0; i < changes.Count; i++)
+        {
+            var change = changes[i];
+            var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            sql.Append(i == 0 ? "\n" : ",\n").Append($"(@d{n}, @o{n}, @a{n}, @l{n}, @j{n}, @t{n})");
+            parameters.Add("d" + n, change.Did, System.Data.DbType.String);
+            parameters.Add("o" + n, change.Online is { } online ? (online ? 1 : 0) : null, System.Data.DbType.Int32);
+            parameters.Add("a" + n, Milliseconds(change.AvailabilityAt), System.Data.DbType.Int64);
+            parameters.Add("l" + n, StoreRows.ToMilliseconds(change.LastSeenAt), System.Data.DbType.Int64);
+            parameters.Add("j" + n, change.TelemetryJson, System.Data.DbType.String);
+            parameters.Add("t" + n, Milliseconds(change.TelemetryAt), System.Data.DbType.Int64);
+        }
+        sql.Append(UpsertSubDeviceStatusesTail);
+        await connection.ExecuteAsync(Command(sql.ToString(), parameters, transaction, cancellationToken)).ConfigureAwait(false);
+    }
 
     private static long? Milliseconds(DateTimeOffset? time) => time is { } t ? StoreRows.ToMilliseconds(t) : null;
 
