@@ -185,6 +185,46 @@ public sealed class Cloud_Command_Tests : IClassFixture<CloudFixture>, IDisposab
     }
 
     [Fact]
+    public async Task Send_prints_an_online_gateways_reply_and_exits_7_on_an_error_reply()
+    {
+        var user = await _cloud.Host.NewUserAsync();
+        var registration = await user.RegisterAndBindAsync();
+        await using var gateway = await OnlineGateway.StartAsync(_cloud.Host, registration);
+        await RunOkAsync("login", "--cloud", _cloud.Url, "--email", user.Email, "--password", TestUserPassword, "--trust", _cloud.Trust);
+
+        using (var list = JsonDocument.Parse((await RunOkAsync("gateways", "--json")).Stdout))
+        {
+            Assert.True(Assert.Single(list.RootElement.EnumerateArray()).GetProperty("online").GetBoolean());
+        }
+        Assert.Contains(" yes ", (await RunOkAsync("gateways")).Stdout, StringComparison.Ordinal);
+
+        Assert.Equal("true", (await RunOkAsync("send", registration.Tid, "ping")).Line);
+        using (var reply = JsonDocument.Parse((await RunOkAsync("send", registration.Tid, "ping", "--json", "--timeout-ms", "5000")).Stdout))
+        {
+            Assert.True(reply.RootElement.GetProperty("ok").GetBoolean());
+            Assert.True(reply.RootElement.GetProperty("result").GetBoolean());
+        }
+
+        var unknown = await RunAsync("send", registration.Tid, "no-such-command");
+        Assert.Equal(Cli.DeviceError, unknown.ExitCode);
+        Assert.Contains("unknown_command", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Empty(unknown.Stdout);
+        var unknownJson = await RunAsync("send", registration.Tid, "no-such-command", "--json");
+        Assert.Equal(Cli.DeviceError, unknownJson.ExitCode);
+        using (var reply = JsonDocument.Parse(unknownJson.Stdout))
+        {
+            Assert.False(reply.RootElement.GetProperty("ok").GetBoolean());
+            Assert.Equal("unknown_command", reply.RootElement.GetProperty("errorCode").GetString());
+        }
+
+        using (var rotated = JsonDocument.Parse((await RunOkAsync("rotate-keys", registration.Tid, "--json")).Stdout))
+        {
+            Assert.True(rotated.RootElement.GetProperty("delivered").GetBoolean());
+        }
+        AssertNoSecretPrinted(TestUserPassword, registration.Password, registration.AccessKey, registration.LocalKey);
+    }
+
+    [Fact]
     public async Task Another_users_gateway_is_refused()
     {
         var owner = await _cloud.Host.NewUserAsync();
