@@ -81,7 +81,13 @@ public sealed class Cloud_Command_Tests : IClassFixture<CloudFixture>, IDisposab
         Assert.NotEqual(token, newToken);
         await RunOkAsync("gateways", "--json");
 
-        AssertNoSecretPrinted(password, token, newToken);
+        // Logging in again takes the cloud and the fingerprint from the current session.
+        await RunOkAsync("login", "--email", email, "--password", password);
+        Assert.Equal(_cloud.Trust, ReadSession().GetProperty("trust").GetString());
+        var thirdToken = ReadSession().GetProperty("token").GetString()!;
+        await RunOkAsync("gateways");
+
+        AssertNoSecretPrinted(password, token, newToken, thirdToken);
     }
 
     [Fact]
