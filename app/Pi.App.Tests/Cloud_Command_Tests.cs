@@ -231,6 +231,47 @@ public sealed class Cloud_Command_Tests : IClassFixture<CloudFixture>, IDisposab
     }
 
     [Fact]
+    public async Task An_ended_token_or_a_damaged_session_file_exits_4()
+    {
+        var user = await _cloud.Host.NewUserAsync();
+        await RunOkAsync("login", "--cloud", _cloud.Url, "--email", user.Email, "--password", TestUserPassword, "--trust", _cloud.Trust);
+        var saved = File.ReadAllText(SessionPath);
+        await RunOkAsync("logout");
+        File.WriteAllText(SessionPath, saved);
+
+        var ended = await RunAsync("gateways");
+        Assert.Equal(Cli.NotAuthorized, ended.ExitCode);
+        Assert.Contains("log in again", ended.Stderr, StringComparison.Ordinal);
+        // Logging out with an ended token still deletes the file.
+        await RunOkAsync("logout");
+        Assert.False(File.Exists(SessionPath));
+
+        File.WriteAllText(SessionPath, "{not json");
+        var damaged = await RunAsync("gateways");
+        Assert.Equal(Cli.NotAuthorized, damaged.ExitCode);
+        Assert.Contains("damaged", damaged.Stderr, StringComparison.Ordinal);
+        AssertNoSecretPrinted(TestUserPassword);
+    }
+
+    [Fact]
+    public async Task Gateways_shows_key_expiry_warnings()
+    {
+        await using var host = await CloudHost.StartAsync("sqlite", new Dictionary<string, string?> { ["Cloud:Keys:KeyValidityDays"] = "5" });
+        var user = await host.NewUserAsync();
+        var registration = await user.RegisterAndBindAsync();
+        await RunOkAsync("login", "--cloud", host.BaseAddress.ToString(), "--email", user.Email, "--password", TestUserPassword, "--trust", Convert.ToHexString(host.CertificateHash!));
+
+        var table = await RunOkAsync("gateways");
+        var row = Assert.Single(table.Stdout.Split('\n'), line => line.StartsWith(registration.Tid, StringComparison.Ordinal));
+        Assert.EndsWith("key_expiring", row.TrimEnd('\r'), StringComparison.Ordinal);
+        Assert.Contains($"warning: {registration.Tid}: key_expiring: ", table.Stderr, StringComparison.Ordinal);
+
+        using var json = JsonDocument.Parse((await RunOkAsync("gateways", "--json")).Stdout);
+        var warning = Assert.Single(Assert.Single(json.RootElement.EnumerateArray()).GetProperty("warnings").EnumerateArray());
+        Assert.Equal("key_expiring", warning.GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Another_users_gateway_is_refused()
     {
         var owner = await _cloud.Host.NewUserAsync();
