@@ -30,6 +30,33 @@ public sealed class Process_Tests
         Assert.Contains(TestKeys.SeedPlaintext, result.Stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_built_app_exits_with_4_when_not_logged_in_and_3_when_the_cloud_is_down()
+    {
+        var configDir = Directory.CreateTempSubdirectory("pi-app-process-").FullName;
+        try
+        {
+            var notLoggedIn = await RunAsync(null, "gateways", "--config-dir", configDir);
+            Assert.Equal(4, notLoggedIn.ExitCode);
+            Assert.StartsWith("error: not logged in", notLoggedIn.Stderr, StringComparison.Ordinal);
+
+            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            listener.Start();
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            // The password comes from standard input.
+            var down = await RunAsync("a secret password\n", "login", "--cloud", $"https://127.0.0.1:{port}", "--email", "me@example.test", "--config-dir", configDir);
+            Assert.Equal(3, down.ExitCode);
+            Assert.StartsWith("error: cannot reach the cloud", down.Stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("a secret password", down.Stdout + down.Stderr, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFileSystemEntries(configDir));
+        }
+        finally
+        {
+            Directory.Delete(configDir, recursive: true);
+        }
+    }
+
     private static async Task<CliResult> RunAsync(string? stdin, params string[] args)
     {
         // Pi.App.dll and its runtimeconfig are copied beside the tests by the project reference.

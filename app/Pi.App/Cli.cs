@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pi.App.Cloud;
 using Pi.App.Commands;
 using Pi.Protocol.Errors;
 
@@ -6,7 +7,10 @@ namespace Pi.App;
 
 /// <summary>
 /// The whole tool behind one testable entry point. Program.cs passes the console; tests pass
-/// string writers. Exit codes: 0 success, 1 usage error, 2 protocol error.
+/// string writers. Exit codes (stable, documented in app/README.md): 0 success, 1 usage error,
+/// 2 protocol error, 3 cloud unreachable or its certificate untrusted, 4 not logged in or not
+/// authorized, 5 not found, 6 conflict (already bound, email taken), 7 the device answered with an
+/// error, timed out or is offline, 8 any other cloud failure.
 /// </summary>
 internal static class Cli
 {
@@ -18,6 +22,24 @@ internal static class Cli
 
     /// <summary>Pi.Protocol rejected the input (bad key, bad bytes, failed authentication...).</summary>
     public const int ProtocolError = 2;
+
+    /// <summary>The cloud cannot be reached, does not answer in time, or its TLS certificate is not trusted.</summary>
+    public const int CloudUnreachable = 3;
+
+    /// <summary>Not logged in, the session expired, wrong email or password, or not the gateway's owner.</summary>
+    public const int NotAuthorized = 4;
+
+    /// <summary>The cloud does not know the gateway or sub-device.</summary>
+    public const int NotFound = 5;
+
+    /// <summary>A conflict: the gateway is bound to another user, the email is taken.</summary>
+    public const int Conflict = 6;
+
+    /// <summary>The device answered a command with an error, did not answer in time, is offline or busy.</summary>
+    public const int DeviceError = 7;
+
+    /// <summary>Any other cloud failure (rate limited, internal error, an answer the app does not understand).</summary>
+    public const int CloudError = 8;
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin, CancellationToken cancellationToken = default)
     {
@@ -57,6 +79,11 @@ internal static class Cli
             io.WriteError(ex.Message);
             return ProtocolError;
         }
+        catch (CloudException ex)
+        {
+            io.WriteError(ex.Message);
+            return ex.ExitCode;
+        }
         catch (UsageException ex)
         {
             io.WriteError(ex.Message);
@@ -66,10 +93,17 @@ internal static class Cli
 
     public static RootCommand BuildRootCommand(CliContext io)
     {
-        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Decode and encode protocol traffic, or walk through the whole protocol in memory.");
+        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Decode and encode protocol traffic, walk through the whole protocol in memory, or manage your gateways on the cloud.");
         root.Add(DecodeCommand.Create(io));
         root.Add(EncodeCommand.Create(io));
         root.Add(WalkthroughCommand.Create(io));
+        root.Add(AccountCommands.Signup(io));
+        root.Add(AccountCommands.Login(io));
+        root.Add(AccountCommands.Logout(io));
+        root.Add(GatewayCommands.List(io));
+        root.Add(GatewayCommands.RotateKeys(io));
+        root.Add(GatewayCommands.Send(io));
+        root.Add(GatewayCommands.SubDevices(io));
         return root;
     }
 }

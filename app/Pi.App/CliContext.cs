@@ -7,7 +7,7 @@ namespace Pi.App;
 internal sealed class CliContext
 {
     /// <summary>Options whose values are secret: they are redacted from every error and note.</summary>
-    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code"];
+    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code", "--password"];
 
     private readonly TextWriter _stderr;
     private readonly List<string> _secrets = [];
@@ -80,6 +80,13 @@ internal sealed class CliContext
 
     /// <summary>Writes <c>warning: message</c> to standard error, secrets redacted.</summary>
     public void WriteWarning(string message) => _stderr.WriteLine(Redact("warning: " + message));
+
+    /// <summary>Writes a prompt (no line break) to standard error, for interactive input.</summary>
+    public void WritePrompt(string text)
+    {
+        _stderr.Write(text);
+        _stderr.Flush();
+    }
 
     /// <summary>Replaces every known secret in <paramref name="text"/> with <c>***</c>.</summary>
     public string Redact(string text)
