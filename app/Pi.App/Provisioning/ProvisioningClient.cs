@@ -47,7 +47,7 @@ public sealed class ProvisioningClient : IDisposable
         _options.Validate();
         try
         {
-            new SearchDevice(Mac, _options.Random?.ToArray()).Validate();
+            new SearchDevice(Mac, RandomOrNull()).Validate();
         }
         catch (ProtocolException ex)
         {
@@ -234,7 +234,7 @@ public sealed class ProvisioningClient : IDisposable
         byte[] datagram;
         lock (_search)
         {
-            datagram = _search.Seal(new SearchDevice(Mac, _options.Random?.ToArray()), _keyPair.PublicKey);
+            datagram = _search.Seal(new SearchDevice(Mac, RandomOrNull()), _keyPair.PublicKey);
         }
         try
         {
@@ -295,6 +295,8 @@ public sealed class ProvisioningClient : IDisposable
                 return null;
         }
     }
+
+    private byte[]? RandomOrNull() => _options.Random.IsEmpty ? null : _options.Random.ToArray();
 
     private static void BindToDevice(Socket socket, string interfaceName)
     {

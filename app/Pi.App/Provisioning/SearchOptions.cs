@@ -44,9 +44,9 @@ public sealed class SearchOptions
 
     /// <summary>
     /// Optional nonce for the binding hash (16 to 32 bytes, section 3.6): the one the cloud gave the
-    /// APP at login. The gateway answers with <c>hash</c> computed over it.
+    /// APP at login. The gateway answers with <c>hash</c> computed over it. Empty (the default): none.
     /// </summary>
-    public ReadOnlyMemory<byte>? Random { get; set; }
+    public ReadOnlyMemory<byte> Random { get; set; }
 
     /// <summary>How long <see cref="ProvisioningClient.ConnectAsync"/> may take to open TCP.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -67,7 +67,7 @@ public sealed class SearchOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Timeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReplyTimeout, TimeSpan.Zero);
-        if (Random is { } random && random.Length is < 16 or > 32)
+        if (!Random.IsEmpty && Random.Length is < 16 or > 32)
         {
             throw new ArgumentException("the search's random is 16 to 32 bytes", nameof(Random));
         }
