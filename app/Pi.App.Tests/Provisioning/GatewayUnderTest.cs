@@ -24,7 +24,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 
     private readonly Socket _answerPort;
 
-    private GatewayUnderTest(Socket answerPort, SetupCode setupCode)
+    private GatewayUnderTest(Socket answerPort, SetupCode setupCode, bool openMode)
     {
         _answerPort = answerPort;
         SetupCode = setupCode;
@@ -41,7 +41,7 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
             "00000000a1b2c3d4",
             Guid.NewGuid().ToString("D"),
             new SecretString("vc-" + Convert.ToHexString(RandomNumberGenerator.GetBytes(12))),
-            ProvisioningSecret.FromSetupCode(setupCode),
+            openMode ? ProvisioningSecret.OpenMode : ProvisioningSecret.FromSetupCode(setupCode),
             ResetFlag: true,
             Joined: false,
             Firmware: "1.0.0");
@@ -56,12 +56,12 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
 
     public int AnswerPort => ((IPEndPoint)_answerPort.LocalEndPoint!).Port;
 
-    public static async Task<GatewayUnderTest> StartAsync()
+    public static async Task<GatewayUnderTest> StartAsync(bool openMode = false)
     {
         var answerPort = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         answerPort.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         answerPort.Bind(new IPEndPoint(IPAddress.Any, 0));
-        var gateway = new GatewayUnderTest(answerPort, SetupCode.Generate());
+        var gateway = new GatewayUnderTest(answerPort, SetupCode.Generate(), openMode);
         await gateway.Server.StartAsync(CancellationToken.None);
         return gateway;
     }

@@ -59,7 +59,55 @@ public sealed class Gateway_Provisioning_Tests
 
         Assert.IsType<SsidList>(await session.RequestAsync(new GetSsidList(), TestTimeouts.Token()));
         Assert.DoesNotContain(found.AgreeKey.ToBase64(), found.ToString(), StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => session.RequestAsync(new SearchDevice(GatewayUnderTest.Mac)).GetAwaiter().GetResult());
+        await Assert.ThrowsAsync<ArgumentException>(() => session.RequestAsync(new SearchDevice(GatewayUnderTest.Mac), TestTimeouts.Token()));
+    }
+
+    [Fact]
+    public async Task The_same_APP_searching_again_replaces_its_stale_connection()
+    {
+        // After the softAP dropped during a join, the APP comes back with the same key pair.
+        await using var gateway = await GatewayUnderTest.StartAsync();
+        using var app = gateway.NewApp();
+        await using var stale = await app.SearchAndConnectAsync(TestTimeouts.Token());
+        Assert.NotEmpty(await stale.GetSsidListAsync(cancellationToken: TestTimeouts.Token()));
+
+        await using var fresh = await app.SearchAndConnectAsync(TestTimeouts.Token());
+        Assert.NotEmpty(await fresh.GetSsidListAsync(cancellationToken: TestTimeouts.Token()));
+
+        var failure = await Assert.ThrowsAsync<ProvisioningClientException>(() => stale.GetSsidListAsync(cancellationToken: TestTimeouts.Token()));
+        Assert.Equal(ProvisioningFailure.ConnectionLost, failure.Failure);
+    }
+
+    [Fact]
+    public async Task Open_mode_provisions_without_a_setup_code_and_a_code_holder_gets_no_answer_from_an_open_gateway()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync(openMode: true);
+        using var open = new ProvisioningClient(GatewayUnderTest.Mac, ProvisioningSecret.OpenMode, gateway.Options());
+        await using var session = await open.SearchAndConnectAsync(TestTimeouts.Token());
+        Assert.True(session.Device.OpenMode);
+        Assert.NotEmpty(await session.GetSsidListAsync(cancellationToken: TestTimeouts.Token()));
+
+        using var withCode = gateway.NewApp(timeout: TimeSpan.FromSeconds(1));
+        var failure = await Assert.ThrowsAsync<ProvisioningClientException>(() => withCode.SearchAsync(TestTimeouts.Token()));
+        Assert.Equal(ProvisioningFailure.NoAnswer, failure.Failure);
+    }
+
+    [Fact]
+    public async Task A_cancelled_request_ends_the_session()
+    {
+        await using var gateway = await GatewayUnderTest.StartAsync();
+        gateway.Handler.HoldJoin = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var app = gateway.NewApp();
+        await using var session = await app.SearchAndConnectAsync(TestTimeouts.Token());
+        using var cancel = new CancellationTokenSource();
+
+        var joining = session.JoinWifiAsync(new WifiCredentials("HomeRouter", new SecretString(GatewayUnderTest.RouterPassword)), cancel.Token);
+        await gateway.Handler.JoinStarted.Task.WaitAsync(TestTimeouts.Wait);
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => joining);
+        Assert.True(session.IsOver);
+        gateway.Handler.HoldJoin.SetResult();
     }
 
     [Fact]

@@ -36,6 +36,9 @@ public sealed class SubDevice_Onboarding_Tests
         var found = await app.SearchAsync(TestTimeouts.Token());
         Assert.Equal((Mac, "pi-subdevice", port3), (found.Info.Mac, found.Info.Product, found.SessionEndPoint.Port));
         await using var session = await app.ConnectAsync(found, TestTimeouts.Token());
+        var networks = await session.GetSsidListAsync(cancellationToken: TestTimeouts.Token());
+        var wifi = await session.JoinWifiAsync(new WifiCredentials(networks[0].Ssid, new SecretString("correct horse")), TestTimeouts.Token());
+        Assert.Equal(WifiOutcomeKind.Joined, wifi.Kind);
         var delivered = new SubDeviceInfo("sd-7", SymmetricKey.Generate(), 3, DateTimeOffset.UtcNow.AddDays(365), "mqtt://127.0.0.1:1883", Kind: "switch");
         var ack = await session.DeliverSubDeviceAsync(delivered, TestTimeouts.Token());
 

@@ -74,6 +74,7 @@ public sealed class ProvisioningClient : IDisposable
     /// device answered with an error datagram.
     /// </exception>
     /// <exception cref="SocketException">The answer port cannot be bound.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled by the caller.</exception>
     public async Task<FoundDevice> SearchAsync(CancellationToken cancellationToken = default)
     {
         await _searching.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -187,7 +188,9 @@ public sealed class ProvisioningClient : IDisposable
                 receive ??= socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0));
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.WhenAny(receive, Task.Delay(wait, cancellationToken)).ConfigureAwait(false);
+                    using var delay = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    await Task.WhenAny(receive, Task.Delay(wait, delay.Token)).ConfigureAwait(false);
+                    await delay.CancelAsync().ConfigureAwait(false);
                 }
                 cancellationToken.ThrowIfCancellationRequested();
                 if (!receive.IsCompleted)

@@ -53,6 +53,8 @@ public sealed class ProvisioningSession : IAsyncDisposable
     /// error frame (with its code), <see cref="ProvisioningFailure.ConnectionLost"/>, or
     /// <see cref="ProvisioningFailure.ProtocolError"/> for a reply that breaks the protocol.
     /// </exception>
+    /// <exception cref="OperationCanceledException">Cancelled by the caller; the session is over too.</exception>
+    /// <exception cref="ArgumentException">Not a request the APP sends on the session (or one that cannot be sealed).</exception>
     public async Task<ProvisioningMessage> RequestAsync(ProvisioningMessage request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -78,8 +80,10 @@ public sealed class ProvisioningSession : IAsyncDisposable
                 CheckEcho(request, reply);
                 return reply;
             }
-            catch (ProvisioningClientException)
+            catch (Exception ex) when (ex is ProvisioningClientException or OperationCanceledException)
             {
+                // A failed or abandoned exchange leaves the stream out of step (a late reply would be
+                // read as the answer to the next request): the session is over.
                 _over = true;
                 throw;
             }
