@@ -122,7 +122,7 @@ public sealed partial class LanBridge
                 // Retained for whoever may read it (the cloud hears of it from the link); only the
                 // two words, so the retained store cannot be filled with a device's junk.
                 var payload = args.ApplicationMessage.Payload;
-                if (!(payload.Length is 6 or 7) || !(IsWord(payload, "online"u8) || IsWord(payload, "offline"u8)))
+                if (!IsWord(payload, "online"u8) && !IsWord(payload, "offline"u8))
                 {
                     RefusePublish(args, did, BridgeRefusals.BadAvailability, MqttPubAckReasonCode.PayloadFormatInvalid);
                 }

@@ -111,11 +111,10 @@ public sealed partial class SubDeviceKeys : IDisposable
                 }
             }
             _entries = next;
-            // Forget linked marks of sub-devices that are gone or re-keyed.
-            var keep = linked.Where(p => next.TryGetValue(p.Key, out var e) && e.Credentials.KeyId == p.Value).ToDictionary(StringComparer.Ordinal);
-            if (keep.Count != linked.Count)
+            // Marks of sub-devices that are gone or re-keyed are left out of what is kept.
+            if (LinkedMarks().Count != linked.Count)
             {
-                await WriteLinkedAsync(keep, cancellationToken).ConfigureAwait(false);
+                await WriteLinkedAsync(cancellationToken).ConfigureAwait(false);
             }
             LogReloaded(_logger, next.Count, gone.Count);
             return gone;
@@ -138,9 +137,7 @@ public sealed partial class SubDeviceKeys : IDisposable
         try
         {
             entry.LinkedBefore = true;
-            var linked = await ReadLinkedAsync(cancellationToken).ConfigureAwait(false);
-            var next = new Dictionary<string, uint>(linked, StringComparer.Ordinal) { [entry.Credentials.Did] = entry.Credentials.KeyId };
-            await WriteLinkedAsync(next, cancellationToken).ConfigureAwait(false);
+            await WriteLinkedAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -197,8 +194,12 @@ public sealed partial class SubDeviceKeys : IDisposable
         return new Dictionary<string, uint>(StringComparer.Ordinal);
     }
 
-    private Task WriteLinkedAsync(Dictionary<string, uint> linked, CancellationToken cancellationToken) =>
-        _files.WriteAsync(_linkedPath, JsonSerializer.SerializeToUtf8Bytes(new LinkedFile(1, linked), GatewayJsonContext.Default.LinkedFile), cancellationToken);
+    /// <summary>What the file holds: the current entries that linked, with their key ids.</summary>
+    private Dictionary<string, uint> LinkedMarks() =>
+        _entries.Values.Where(e => e.LinkedBefore).ToDictionary(e => e.Credentials.Did, e => e.Credentials.KeyId, StringComparer.Ordinal);
+
+    private Task WriteLinkedAsync(CancellationToken cancellationToken) =>
+        _files.WriteAsync(_linkedPath, JsonSerializer.SerializeToUtf8Bytes(new LinkedFile(1, LinkedMarks()), GatewayJsonContext.Default.LinkedFile), cancellationToken);
 
     [LoggerMessage(EventId = 4301, Level = LogLevel.Information, Message = "Sub-device keys loaded: {Count} known, {Gone} revoked or re-keyed")]
     private static partial void LogReloaded(ILogger logger, int count, int gone);
