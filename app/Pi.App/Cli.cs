@@ -104,6 +104,7 @@ internal static class Cli
         root.Add(GatewayCommands.RotateKeys(io));
         root.Add(GatewayCommands.Send(io));
         root.Add(GatewayCommands.SubDevices(io));
+        root.Add(Demo.DemoCommand.Create(io));
         return root;
     }
 }
