@@ -37,7 +37,7 @@ internal sealed class DemoRun
 
     /// <summary>The provisioning the demo drives. This line picks the implementation (the seam).</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "The seam: the other implementation runs the app's commands.")]
-    private static IDemoProvisioning CreateProvisioning(DemoApp app) => new LibraryProvisioning(app);
+    private static IDemoProvisioning CreateProvisioning(DemoApp app) => new CommandProvisioning(app);
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
