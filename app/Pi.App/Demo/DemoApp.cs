@@ -35,7 +35,7 @@ internal sealed class DemoApp
     public string Show(string text) => _showSecrets ? text : _io.Redact(text);
 
     /// <summary>Runs <c>pi-app args... --config-dir DIR</c>; throws <see cref="DemoStepException"/> on a non-zero exit.</summary>
-    public async Task<DemoAppRun> RunAsync(string step, IReadOnlyList<string> args, string? stdin, CancellationToken cancellationToken)
+    public async Task<DemoAppRun> RunAsync(string step, IReadOnlyList<string> args, string? stdin, CancellationToken cancellationToken, bool echo = true)
     {
         var shown = Show("pi-app " + string.Join(' ', args.Select(Quote)) + (stdin is null ? "" : " < (" + (args.Contains("--password-stdin") || args[0] is "signup" or "login" ? "password" : "input") + ")"));
         Typing?.Invoke(shown);
@@ -45,7 +45,10 @@ internal sealed class DemoApp
         var started = Stopwatch.GetTimestamp();
         var exit = await Cli.RunAsync([.. args, "--config-dir", ConfigDirectory], stdout, stderr, input, cancellationToken).ConfigureAwait(false);
         var run = new DemoAppRun(shown, exit, Show(stdout.ToString()), Show(stderr.ToString()), Stopwatch.GetElapsedTime(started));
-        Ran?.Invoke(run);
+        if (echo || exit != Cli.Success)
+        {
+            Ran?.Invoke(run);
+        }
         if (exit != Cli.Success)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -126,6 +126,36 @@ internal sealed class DemoGateway : IAsyncDisposable
         return (QrPayload.Parse(printed), identity);
     }
 
+    /// <summary>
+    /// Waits (bounded) until the bridge would admit <paramref name="did"/>: it holds the sub-device's
+    /// keys (the cloud's subDeviceAdded arrived) and the pairing window is open. An emulated device
+    /// waits for this before its first connect, as a person waits for the gateway's LED before
+    /// pressing the device's button, so the demo's log is not filled with expected refusals.
+    /// </summary>
+    public async Task WaitUntilAdmittedAsync(string did, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var keys = _host.Services.GetRequiredService<SubDeviceKeys>();
+        using var changed = new SemaphoreSlim(0);
+        void Signal() => changed.Release();
+        void PairingSignal(DateTimeOffset? until) => changed.Release();
+        Bridge.KeysReloaded += Signal;
+        Bridge.PairingChanged += PairingSignal;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            while (!(keys.Find(did) is not null && Bridge.PairingUntil is { } until && until > DateTimeOffset.UtcNow))
+            {
+                await changed.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Bridge.KeysReloaded -= Signal;
+            Bridge.PairingChanged -= PairingSignal;
+        }
+    }
+
     /// <summary>Waits (bounded) until the service reaches <paramref name="state"/>.</summary>
     public async Task WaitForAsync(GatewayState state, TimeSpan timeout, CancellationToken cancellationToken)
     {

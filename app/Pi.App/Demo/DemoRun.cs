@@ -23,6 +23,7 @@ internal sealed class DemoRun
     private readonly List<DemoSubDevice> _subDevices = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource<Telemetry>> _telemetry = new(StringComparer.Ordinal);
     private DemoCloud? _cloud;
+    private Microsoft.Extensions.Logging.ILoggerFactory? _subDeviceLogs;
     private DemoGateway? _gateway;
     private string? _tid;
     private DemoCommandReply? _reply;
@@ -90,7 +91,7 @@ internal sealed class DemoRun
         var answerPort = DemoPorts.FreeUdp();
         var app = new DemoApp(Path.Combine(dataDirectory, "app"), _io, _settings.ShowSecrets);
         app.Typing += _console.Typed;
-        app.Ran += run => _console.Detail(run.Stdout);
+        app.Ran += run => _console.Detail(run.Stdout + (run.ExitCode == Cli.Success ? "" : run.Stderr));
         var provisioning = CreateProvisioning(app);
         var routerPassword = "router-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var typedWifiPassword = _settings.WifiPassword ?? routerPassword;
@@ -148,6 +149,7 @@ internal sealed class DemoRun
             return payload;
         }).ConfigureAwait(false);
 
+        _subDeviceLogs = logs.Factory("sub-device");
         await _console.StepAsync("sub-devices", $"{_settings.SubDevices} emulated sub-device(s) waiting to be onboarded", async step =>
         {
             for (var i = 0; i < _settings.SubDevices; i++)
@@ -158,7 +160,7 @@ internal sealed class DemoRun
                 try
                 {
                     device = await DemoSubDevice.StartAsync(name, isSwitch ? "switch" : "sensor", Path.Combine(dataDirectory, "subdevices", name), answerPort,
-                        logs.Factory("sub-device"), cancellationToken).ConfigureAwait(false);
+                        _subDeviceLogs, (did, ct) => gateway.WaitUntilAdmittedAsync(did, timeout, ct), cancellationToken).ConfigureAwait(false);
                 }
                 catch (System.Net.Sockets.SocketException ex)
                 {
@@ -253,7 +255,7 @@ internal sealed class DemoRun
         _final = await _console.StepAsync("gateways", "the cloud's view: each sub-device's last telemetry", async step =>
         {
             step.Where = cloudUrl;
-            var run = await app.RunAsync("gateways", ["gateways", "--json"], null, cancellationToken).ConfigureAwait(false);
+            var run = await app.RunAsync("gateways", ["gateways", "--json"], null, cancellationToken, echo: false).ConfigureAwait(false);
             var views = JsonSerializer.Deserialize(run.Stdout, DemoJson.Default.ListDemoGatewayView) ?? [];
             var view = views.FirstOrDefault(v => v.Tid == provisioned.Tid)
                 ?? throw new DemoStepException("gateways", $"{provisioned.Tid} is not in the user's gateways", DemoCommand.PartFailed);
@@ -313,6 +315,7 @@ internal sealed class DemoRun
             {
                 await _cloud.DisposeAsync().ConfigureAwait(false);
             }
+            _subDeviceLogs?.Dispose();
             step.Where = "";
             return true;
         }).ConfigureAwait(false);

@@ -26,6 +26,8 @@ internal sealed class DemoSubDevice : IAsyncDisposable
     public static readonly TimeSpan SensorInterval = TimeSpan.FromSeconds(2);
 
     private readonly ILogger _logger;
+    private readonly Func<string, CancellationToken, Task> _beforeConnect;
+    private readonly CancellationTokenSource _stopping = new();
     private readonly string _credentials;
     private readonly TaskCompletionSource<SubDeviceInfo> _running = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _linked = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -35,8 +37,9 @@ internal sealed class DemoSubDevice : IAsyncDisposable
     private SensorEmulator? _sensor;
     private bool _disposed;
 
-    private DemoSubDevice(string name, string kind, string mac, SetupCode setupCode, string credentials, ILogger logger)
+    private DemoSubDevice(string name, string kind, string mac, SetupCode setupCode, string credentials, ILogger logger, Func<string, CancellationToken, Task> beforeConnect)
     {
+        _beforeConnect = beforeConnect;
         Name = name;
         Kind = kind;
         Mac = mac;
@@ -74,11 +77,12 @@ internal sealed class DemoSubDevice : IAsyncDisposable
     public SwitchEmulator? Switch { get; private set; }
 
     /// <summary>Makes the device (label, credentials path) and opens its onboarding ports.</summary>
-    public static async Task<DemoSubDevice> StartAsync(string name, string kind, string directory, int appAnswerPort, ILoggerFactory loggers, CancellationToken cancellationToken)
+    /// <param name="beforeConnect">Awaited with the did before the first connect (errors and timeouts are ignored: the client retries anyway).</param>
+    public static async Task<DemoSubDevice> StartAsync(string name, string kind, string directory, int appAnswerPort, ILoggerFactory loggers, Func<string, CancellationToken, Task> beforeConnect, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
         var mac = "02:5D:" + string.Join(':', RandomNumberGenerator.GetBytes(4).Select(b => b.ToString("X2", CultureInfo.InvariantCulture)));
-        var device = new DemoSubDevice(name, kind, mac, SetupCode.Generate(), Path.Combine(directory, "creds.json"), loggers.CreateLogger("Pi.SubDevice." + name));
+        var device = new DemoSubDevice(name, kind, mac, SetupCode.Generate(), Path.Combine(directory, "creds.json"), loggers.CreateLogger("Pi.SubDevice." + name), beforeConnect);
         // The ports are announced in deviceInfo, so they must be known before listening: pick free
         // ones and try again if another program took one in between.
         for (var attempt = 1; ; attempt++)
@@ -154,7 +158,15 @@ internal sealed class DemoSubDevice : IAsyncDisposable
                 _client = client;
                 _sensor = sensor;
             }
-            await client.StartAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _beforeConnect(info.Did, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+            {
+                // Not admitted in time: connect anyway; a refusal is retried.
+            }
+            await client.StartAsync(_stopping.Token).ConfigureAwait(false);
             sensor?.Start();
             _running.TrySetResult(info);
         }
@@ -170,6 +182,7 @@ internal sealed class DemoSubDevice : IAsyncDisposable
         SubDeviceClient? client;
         SensorEmulator? sensor;
         OnboardingResponder? responder;
+        await _stopping.CancelAsync().ConfigureAwait(false);
         lock (_lock)
         {
             _disposed = true;
@@ -191,6 +204,7 @@ internal sealed class DemoSubDevice : IAsyncDisposable
             await responder.DisposeAsync().ConfigureAwait(false);
         }
         _running.TrySetCanceled();
+        _stopping.Dispose();
     }
 }
 
