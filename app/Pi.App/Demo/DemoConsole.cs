@@ -110,7 +110,8 @@ internal sealed class DemoConsole
     {
         lock (_lock)
         {
-            _steps.Add(new DemoStepRecord(step, what, "", 0, "not run"));
+            var stop = _steps.FindIndex(s => s.Step == "stop");
+            _steps.Insert(stop < 0 ? _steps.Count : stop, new DemoStepRecord(step, what, "", 0, "not run"));
         }
     }
 

@@ -29,6 +29,15 @@ internal sealed class DemoRun
     private DemoCommandReply? _reply;
     private IReadOnlyList<DemoSubDeviceSummary> _final = [];
 
+    /// <summary>The steps a run goes through, for the summary's "not run" rows after a failure.</summary>
+    private static readonly (string Step, string What)[] Planned =
+    [
+        ("cloud", "the cloud host"), ("gateway", "the gateway service"), ("label", "read the gateway's label"),
+        ("sub-devices", "emulated sub-devices"), ("signup", "create the account"), ("login", "log in"),
+        ("provision", "provision, register and bind the gateway"), ("subdevices add", "add the sub-devices"),
+        ("telemetry", "sensor readings at the cloud"), ("command", "a command round trip"), ("gateways", "the cloud's view"),
+    ];
+
     public DemoRun(DemoSettings settings, CliContext io, DemoConsole console)
     {
         _settings = settings;
@@ -70,6 +79,13 @@ internal sealed class DemoRun
             await StopAsync().ConfigureAwait(false);
         }
 
+        foreach (var (step, what) in Planned)
+        {
+            if (!_console.Steps.Any(s => s.Step == step))
+            {
+                _console.Skipped(step, what);
+            }
+        }
         var kept = _settings.Keep;
         if (!kept)
         {
@@ -387,6 +403,10 @@ internal sealed class DemoRun
 
     private void PrintSummary(DemoSummary summary)
     {
+        if (summary.Outcome == "failed")
+        {
+            _io.WriteError($"demo failed at step '{summary.FailedStep}': {summary.Reason}");
+        }
         if (_settings.Json)
         {
             _io.Out.WriteLine(JsonSerializer.Serialize(summary, DemoJson.Default.DemoSummary));
@@ -407,10 +427,6 @@ internal sealed class DemoRun
             default:
                 _console.Outcome(false, $"demo interrupted after {DemoConsole.Seconds(summary.TotalMs)}; everything stopped, {where}");
                 break;
-        }
-        if (summary.Outcome == "failed")
-        {
-            _io.WriteError($"demo failed at step '{summary.FailedStep}': {summary.Reason}");
         }
     }
 
