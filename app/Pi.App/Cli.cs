@@ -114,7 +114,7 @@ internal static class Cli
 
     public static RootCommand BuildRootCommand(CliContext io)
     {
-        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Decode and encode protocol traffic, walk through the whole protocol in memory, or manage your gateways on the cloud.");
+        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Provision and bind gateways, add sub-devices, manage your gateways on the cloud, decode and encode protocol traffic, or walk through the whole protocol in memory.");
         root.Add(DecodeCommand.Create(io));
         root.Add(EncodeCommand.Create(io));
         root.Add(WalkthroughCommand.Create(io));

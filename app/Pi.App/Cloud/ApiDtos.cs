@@ -85,6 +85,9 @@ internal sealed record SubDeviceAddOutput(
 /// <summary>The sub-device's secrets, printed only with <c>--show-secrets</c>.</summary>
 internal sealed record SubDeviceSecretsOutput(string? SetupCode, string? LocalKey, string? AccessKey, uint? KeyId);
 
+/// <summary>What the app remembers of a gateway it provisioned (<c>gateways.json</c>): where its LAN broker is.</summary>
+internal sealed record KnownGatewayDto(string Mac, string? Ip);
+
 /// <summary>An RFC 9457 problem with the cloud's stable <c>code</c>.</summary>
 internal sealed record ProblemDto(string? Code, string? Title, string? Detail, int? Status);
 
@@ -115,6 +118,7 @@ internal sealed record SessionFile(string Cloud, string Email, string Token, Dat
 [JsonSerializable(typeof(AddedSubDeviceDto))]
 [JsonSerializable(typeof(ProvisionOutput))]
 [JsonSerializable(typeof(SubDeviceAddOutput))]
+[JsonSerializable(typeof(Dictionary<string, KnownGatewayDto>))]
 [JsonSerializable(typeof(SessionOutput))]
 [JsonSerializable(typeof(LogoutOutput))]
 [JsonSerializable(typeof(SessionFile))]

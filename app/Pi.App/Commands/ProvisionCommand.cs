@@ -81,7 +81,9 @@ internal static class ProvisionCommand
                 io.AddSecret(session.Token);
                 var options = device.ReadSearchOptions(parse, Convert.FromBase64String(session.Nonce));
                 var lan = parse.GetValue(lanSearch) is { } lanText ? DeviceOptions.ParseEndPoint(lanText, "--lan-search") : options.SearchEndPoint;
-                return await run.ProvisionAsync(target, options, lan, session, code, fixedSsid, fixedPassword, device.ReadOnlineTimeout(parse), cancellationToken).ConfigureAwait(false);
+                var exit = await run.ProvisionAsync(target, options, lan, session, code, fixedSsid, fixedPassword, device.ReadOnlineTimeout(parse), cancellationToken).ConfigureAwait(false);
+                run.Remember(new KnownGateways(parse.GetValue(configDir)));
+                return exit;
             }).ConfigureAwait(false);
         });
         return command;
@@ -110,6 +112,22 @@ internal static class ProvisionCommand
         }
 
         public StepUi Ui { get; }
+
+        /// <summary>Keeps the gateway's LAN address for <c>subdevices add</c> (the broker runs there).</summary>
+        public void Remember(KnownGateways known)
+        {
+            if (_tid is not null && _mac is not null)
+            {
+                try
+                {
+                    known.Remember(_tid, new KnownGatewayDto(_mac, _ip));
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    _io.WriteWarning($"the gateway's address was not kept ({ex.Message}); subdevices add will need --broker");
+                }
+            }
+        }
 
         /// <summary>Runs the body; a failed step becomes its outcome and exit code.</summary>
         public async Task<int> RunAsync(Func<Task<int>> body)
