@@ -29,22 +29,6 @@ internal sealed record DemoProvisionOutput(string Outcome, string? Tid, string? 
 /// <summary>What <c>subdevices add --json</c> prints at the end.</summary>
 internal sealed record DemoAddOutput(string Outcome, string? Did, string? Tid, bool? Online, string? Step, string? Reason);
 
-// The library seam's requests and answers (LibraryProvisioner).
-
-internal sealed record DemoRegisterRequest(string Mac, string Uuid, string Sn, string Hash, string? Product, string? Firmware);
-
-internal sealed record DemoRegistration(string Tid, string Password, string AccessKey, string LocalKey, uint KeyId, DateTimeOffset KeyExpiresAt, DateTimeOffset ServiceExpiresAt, string? CloudUrl);
-
-internal sealed record DemoBindRequest(string Hash);
-
-internal sealed record DemoBindAnswer(string Tid, bool Bound, bool AlreadyOwner);
-
-internal sealed record DemoAddSubDeviceRequest(string? Kind, string? Name);
-
-internal sealed record DemoAddedSubDevice(string Did, string Tid, string LocalKey, uint KeyId, DateTimeOffset KeyExpiresAt, bool Delivered);
-
-internal sealed record DemoPairingCommand(string Command, string? Did, JsonElement? Args, int? TimeoutMs);
-
 // The demo's own --json output.
 
 /// <summary>One line of the summary table.</summary>
@@ -75,13 +59,5 @@ internal sealed record DemoSummary(
 [JsonSerializable(typeof(DemoCommandReply))]
 [JsonSerializable(typeof(DemoProvisionOutput))]
 [JsonSerializable(typeof(DemoAddOutput))]
-[JsonSerializable(typeof(DemoRegisterRequest))]
-[JsonSerializable(typeof(DemoRegistration))]
-[JsonSerializable(typeof(DemoBindRequest))]
-[JsonSerializable(typeof(DemoBindAnswer))]
-[JsonSerializable(typeof(DemoAddSubDeviceRequest))]
-[JsonSerializable(typeof(DemoAddedSubDevice))]
-[JsonSerializable(typeof(DemoPairingCommand))]
-[JsonSerializable(typeof(DemoGatewayView))]
 [JsonSerializable(typeof(DemoSummary))]
 internal sealed partial class DemoJson : JsonSerializerContext;

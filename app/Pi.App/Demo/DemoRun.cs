@@ -45,10 +45,6 @@ internal sealed class DemoRun
         _console = console;
     }
 
-    /// <summary>The provisioning the demo drives. This line picks the implementation (the seam).</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1859", Justification = "The seam: the other implementation runs the app's commands.")]
-    private static IDemoProvisioning CreateProvisioning(DemoApp app) => new CommandProvisioning(app);
-
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var total = Stopwatch.GetTimestamp();
@@ -108,7 +104,7 @@ internal sealed class DemoRun
         var app = new DemoApp(Path.Combine(dataDirectory, "app"), _io, _settings.ShowSecrets);
         app.Typing += _console.Typed;
         app.Ran += run => _console.Detail(run.Stdout + (run.ExitCode == Cli.Success ? "" : run.Stderr));
-        var provisioning = CreateProvisioning(app);
+        var provisioning = new CommandProvisioning(app);
         var routerPassword = "router-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6));
         var typedWifiPassword = _settings.WifiPassword ?? routerPassword;
         var email = $"demo-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}@pi-gateway.example";
