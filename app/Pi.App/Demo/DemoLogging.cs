@@ -22,6 +22,13 @@ internal sealed class DemoLogSink
 
     public LogLevel MinimumLevel { get; }
 
+    /// <summary>
+    /// Set when the demo stops its parts in order: their warnings then are about links and sessions
+    /// ending (a sub-device's link stopped, a packet after the gateway logged out) and are expected,
+    /// so they count as Information (shown with --verbose). Errors still show.
+    /// </summary>
+    public bool Stopping { get; set; }
+
     public ILoggerProvider Provider(string part) => new PartProvider(this, part);
 
     public ILoggerFactory Factory(string part) => LoggerFactory.Create(builder =>
@@ -42,6 +49,14 @@ internal sealed class DemoLogSink
 
     private void Write(string part, LogLevel level, string category, string message, Exception? exception)
     {
+        if (Stopping && level == LogLevel.Warning)
+        {
+            level = LogLevel.Information;
+            if (level < MinimumLevel)
+            {
+                return;
+            }
+        }
         var shortCategory = category[(category.LastIndexOf('.') + 1)..];
         var text = $"{part} {Level(level)} {shortCategory}: {message}";
         if (exception is not null)

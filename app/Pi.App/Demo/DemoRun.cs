@@ -72,6 +72,7 @@ internal sealed class DemoRun
         }
         finally
         {
+            logs.Stopping = true;
             await StopAsync().ConfigureAwait(false);
         }
 
@@ -113,7 +114,7 @@ internal sealed class DemoRun
         _io.AddSecret(typedWifiPassword);
         _io.AddSecret(accountPassword);
 
-        _cloud = await _console.StepAsync("cloud", "the cloud host: HTTPS API and MQTT broker with TLS (development certificate), SQLite", async step =>
+        _cloud = await _console.StepAsync("cloud", "cloud host: HTTPS + MQTT over TLS, SQLite", async step =>
         {
             try
             {
@@ -130,13 +131,14 @@ internal sealed class DemoRun
         }).ConfigureAwait(false);
         var cloud = _cloud;
 
-        _gateway = await _console.StepAsync("gateway", $"the gateway service: simulated Wi-Fi ({RouterSsid} and 2 neighbours), virtual GPIO", async step =>
+        _gateway = await _console.StepAsync("gateway", "gateway service: simulated Wi-Fi and GPIO", async step =>
         {
             try
             {
                 var gateway = await DemoGateway.StartAsync(Path.Combine(dataDirectory, "gateway"), cloud.Fingerprint, answerPort, RouterSsid, routerPassword, logs, timeout, cancellationToken).ConfigureAwait(false);
                 step.Where = $"udp/{gateway.SearchEndPoint}";
                 step.Detail($"unprovisioned, softAP up; GPIO socket {gateway.GpioSocketPath}; sub-device broker mqtt://{gateway.BridgeEndPoint}");
+                step.Detail(app.Show($"its Wi-Fi world: {RouterSsid} (password {routerPassword}), Neighbour, Cafe"));
                 return gateway;
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or TimeoutException or System.Net.Sockets.SocketException or Microsoft.Extensions.Options.OptionsValidationException)
@@ -146,7 +148,7 @@ internal sealed class DemoRun
         }).ConfigureAwait(false);
         var gateway = _gateway;
 
-        var label = await _console.StepAsync("label", "read the gateway's label (QR payload); the factory's record is at the cloud", async step =>
+        var label = await _console.StepAsync("label", "read the gateway's QR label", async step =>
         {
             var (payload, identity) = await gateway.ReadLabelAsync(cancellationToken).ConfigureAwait(false);
             var code = payload.SetupCode.ToDisplayString();
@@ -162,7 +164,7 @@ internal sealed class DemoRun
         }).ConfigureAwait(false);
 
         _subDeviceLogs = logs.Factory("sub-device");
-        await _console.StepAsync("sub-devices", $"{_settings.SubDevices} emulated sub-device(s) waiting to be onboarded", async step =>
+        await _console.StepAsync("sub-devices", $"{_settings.SubDevices} emulated, waiting to be onboarded", async step =>
         {
             for (var i = 0; i < _settings.SubDevices; i++)
             {
@@ -188,18 +190,19 @@ internal sealed class DemoRun
         }).ConfigureAwait(false);
 
         var cloudUrl = cloud.Url.ToString().TrimEnd('/');
-        await _console.StepAsync("signup", $"create the account {email}", async step =>
+        await _console.StepAsync("signup", $"account {email}", async step =>
         {
             step.Where = cloudUrl;
+            step.Detail(app.Show($"password {accountPassword}"));
             return await app.RunAsync("signup", ["signup", "--cloud", cloudUrl, "--email", email, "--trust", cloud.Fingerprint], accountPassword, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
-        await _console.StepAsync("login", "log in (trusting the cloud's development certificate by its fingerprint)", async step =>
+        await _console.StepAsync("login", "log in, trusting the dev certificate", async step =>
         {
             step.Where = cloudUrl;
             return await app.RunAsync("login", ["login", "--cloud", cloudUrl, "--email", email, "--trust", cloud.Fingerprint], accountPassword, cancellationToken).ConfigureAwait(false);
         }).ConfigureAwait(false);
 
-        var provisioned = await _console.StepAsync("provision", $"provision the gateway onto {RouterSsid}, register and bind it", async step =>
+        var provisioned = await _console.StepAsync("provision", $"onto {RouterSsid}, register, bind", async step =>
         {
             step.Where = $"udp/{gateway.SearchEndPoint}";
             var result = await provisioning.ProvisionAsync(
@@ -220,7 +223,7 @@ internal sealed class DemoRun
         var broker = $"mqtt://{gateway.BridgeEndPoint}";
         foreach (var device in _subDevices)
         {
-            await _console.StepAsync("subdevices add", $"add {device.Name} ({device.Kind}) under {provisioned.Tid}", async step =>
+            await _console.StepAsync("subdevices add", $"{device.Name} ({device.Kind})", async step =>
             {
                 step.Where = $"udp/{device.SearchEndPoint}";
                 var added = await provisioning.AddSubDeviceAsync(
@@ -233,9 +236,9 @@ internal sealed class DemoRun
         }
 
         var sensors = _subDevices.Where(d => d.Kind == "sensor").ToList();
-        await _console.StepAsync("telemetry", $"first readings of {sensors.Count} sensor(s) arrive at the cloud", async step =>
+        await _console.StepAsync("telemetry", $"first readings of {sensors.Count} sensor(s)", async step =>
         {
-            step.Where = "sensor -> gateway -> cloud";
+            step.Where = "sensors -> gateway -> cloud";
             foreach (var sensor in sensors)
             {
                 var reading = await Bounded("telemetry", TelemetryFor(sensor.Did!).Task, $"no telemetry from {sensor.Name} ({sensor.Did}) reached the cloud", cancellationToken).ConfigureAwait(false);
@@ -247,7 +250,7 @@ internal sealed class DemoRun
         var @switch = _subDevices.LastOrDefault(d => d.Kind == "switch");
         if (@switch is not null)
         {
-            _reply = await _console.StepAsync("command", $"switch {@switch.Name} on through the cloud and the gateway", async step =>
+            _reply = await _console.StepAsync("command", $"switch.set on {@switch.Name}", async step =>
             {
                 step.Where = "cloud -> gateway -> switch";
                 var stateReported = TelemetryFor(@switch.Did!);
@@ -264,7 +267,7 @@ internal sealed class DemoRun
             }).ConfigureAwait(false);
         }
 
-        _final = await _console.StepAsync("gateways", "the cloud's view: each sub-device's last telemetry", async step =>
+        _final = await _console.StepAsync("gateways", "the cloud's view of the sub-devices", async step =>
         {
             step.Where = cloudUrl;
             var run = await app.RunAsync("gateways", ["gateways", "--json"], null, cancellationToken, echo: false).ConfigureAwait(false);
@@ -313,7 +316,7 @@ internal sealed class DemoRun
     /// <summary>Stops everything that was started, last first: sub-devices, gateway (logs out), cloud.</summary>
     private async Task StopAsync()
     {
-        await _console.StepAsync("stop", "stop the sub-devices, the gateway and the cloud", async step =>
+        await _console.StepAsync("stop", "sub-devices, gateway, cloud", async step =>
         {
             foreach (var device in _subDevices)
             {
