@@ -70,10 +70,23 @@ internal sealed class DemoRun
         {
             stoppedByUser = true;
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything unforeseen still ends with everything stopped and removed, naming the step.
+            var step = _console.Steps.LastOrDefault(s => s.Outcome == "FAILED")?.Step ?? "demo";
+            failure = new DemoStepException(step, $"{ex.GetType().Name}: {ex.Message}", DemoCommand.PartFailed, ex);
+        }
         finally
         {
             logs.Stopping = true;
-            await StopAsync().ConfigureAwait(false);
+            try
+            {
+                await StopAsync().ConfigureAwait(false);
+            }
+            catch (DemoStepException ex)
+            {
+                failure ??= ex;
+            }
         }
 
         foreach (var (step, what) in Planned)
@@ -318,22 +331,39 @@ internal sealed class DemoRun
     {
         await _console.StepAsync("stop", "sub-devices, gateway, cloud", async step =>
         {
+            var problems = new List<string>();
             foreach (var device in _subDevices)
             {
-                await device.DisposeAsync().ConfigureAwait(false);
+                await StopPartAsync(device.Name, device.DisposeAsync, problems).ConfigureAwait(false);
             }
             if (_gateway is not null)
             {
-                await _gateway.DisposeAsync().ConfigureAwait(false);
+                await StopPartAsync("gateway", _gateway.DisposeAsync, problems).ConfigureAwait(false);
             }
             if (_cloud is not null)
             {
-                await _cloud.DisposeAsync().ConfigureAwait(false);
+                await StopPartAsync("cloud", _cloud.DisposeAsync, problems).ConfigureAwait(false);
             }
             _subDeviceLogs?.Dispose();
-            step.Where = "";
+            if (problems.Count > 0)
+            {
+                // Everything else was still stopped; the summary shows the stop as failed.
+                throw new DemoStepException("stop", string.Join("; ", problems), DemoCommand.PartFailed);
+            }
             return true;
         }).ConfigureAwait(false);
+    }
+
+    private static async Task StopPartAsync(string name, Func<ValueTask> stop, List<string> problems)
+    {
+        try
+        {
+            await stop().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            problems.Add($"{name} did not stop cleanly: {ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     private async Task<T> Bounded<T>(string step, Task<T> task, string failure, CancellationToken cancellationToken)
