@@ -52,6 +52,27 @@ internal sealed class ServiceGateway : IAsyncDisposable
     /// <summary>port1 of the running provisioning listener (learned once it runs; the listener stops when the gateway is registered).</summary>
     public IPEndPoint SearchEndPoint { get; private set; } = null!;
 
+    /// <summary>The provisioning listener the gateway started with.</summary>
+    public Pi.Gateway.Provisioning.ProvisioningServer Server { get; private set; } = null!;
+
+    /// <summary>
+    /// Waits until the first provisioning listener has stopped. The runner stops it in the background
+    /// once the last session ended (up to GatewayRunner.ListenerGrace after the registration), and
+    /// nothing announces it: a bounded poll is the only way to know.
+    /// </summary>
+    public async Task WaitListenerStoppedAsync()
+    {
+        var deadline = DateTimeOffset.UtcNow + GatewayRunner.ListenerGrace + TimeSpan.FromSeconds(10);
+        while (Server.IsRunning)
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException($"the provisioning listener still runs ({Server.ConnectionCount} connection(s)); the gateway is {Runner.State}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
     public int AnswerPort => ((IPEndPoint)_answerSocket.LocalEndPoint!).Port;
 
     public LanBridge Bridge => Host.Services.GetRequiredService<LanBridge>();
@@ -100,7 +121,8 @@ internal sealed class ServiceGateway : IAsyncDisposable
             await host.StartAsync();
             await gateway.WaitForAsync(GatewayState.Unprovisioned);
             gateway.Identity = await gateway.Store.LoadOrCreateIdentityAsync(mac, null, default);
-            gateway.SearchEndPoint = gateway.Runner.ProvisioningServer!.SearchEndPoint!;
+            gateway.Server = gateway.Runner.ProvisioningServer!;
+            gateway.SearchEndPoint = gateway.Server.SearchEndPoint!;
             return gateway;
         }
         catch
