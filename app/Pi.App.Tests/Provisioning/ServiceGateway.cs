@@ -56,20 +56,26 @@ internal sealed class ServiceGateway : IAsyncDisposable
     public Pi.Gateway.Provisioning.ProvisioningServer Server { get; private set; } = null!;
 
     /// <summary>
-    /// Waits until the first provisioning listener has stopped. The runner stops it in the background
-    /// once the last session ended (up to GatewayRunner.ListenerGrace after the registration), and
-    /// nothing announces it: a bounded poll is the only way to know.
+    /// The end point of the provisioned gateway's search responder: the runner starts it once the
+    /// softAP listener retired (up to GatewayRunner.ListenerGrace after the registration). With port 0
+    /// in tests it is another port than the softAP listener's.
     /// </summary>
-    public async Task WaitListenerStoppedAsync()
+    public async Task<IPEndPoint> ResponderEndPointAsync()
     {
-        var deadline = DateTimeOffset.UtcNow + GatewayRunner.ListenerGrace + TimeSpan.FromSeconds(10);
-        while (Server.IsRunning)
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action handler = () => started.TrySetResult();
+        Runner.ListenersChanged += handler;
+        try
         {
-            if (DateTimeOffset.UtcNow > deadline)
+            if (Runner.ProvisionedResponder is null)
             {
-                throw new TimeoutException($"the provisioning listener still runs ({Server.ConnectionCount} connection(s)); the gateway is {Runner.State}");
+                await started.Task.WaitAsync(GatewayRunner.ListenerGrace + TimeSpan.FromSeconds(10));
             }
-            await Task.Delay(20);
+            return Runner.ProvisionedResponder?.SearchEndPoint ?? throw new InvalidOperationException($"no provisioned responder; the gateway is {Runner.State}");
+        }
+        finally
+        {
+            Runner.ListenersChanged -= handler;
         }
     }
 
@@ -85,8 +91,8 @@ internal sealed class ServiceGateway : IAsyncDisposable
     public string VerificationCode => Identity.VerificationCode.Reveal();
 
     /// <summary>The options that aim the APP at this gateway: port1, port2 and a search timeout.</summary>
-    public string[] SearchArgs(double timeoutSeconds = 15) =>
-        ["--search", SearchEndPoint.ToString(), "--answer-port", AnswerPort.ToString(CultureInfo.InvariantCulture), "--timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)];
+    public string[] SearchArgs(double timeoutSeconds = 15, IPEndPoint? searchEndPoint = null) =>
+        ["--search", (searchEndPoint ?? SearchEndPoint).ToString(), "--answer-port", AnswerPort.ToString(CultureInfo.InvariantCulture), "--timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)];
 
     public static async Task<ServiceGateway> StartAsync(CloudHost cloud)
     {
