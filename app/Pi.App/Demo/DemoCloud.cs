@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.DependencyInjection;
 using Pi.Cloud;
 using Pi.Cloud.Devices;
@@ -62,7 +63,12 @@ internal sealed class DemoCloud : IAsyncDisposable
             "--Cloud:Mqtt:Port=0",
             "--Cloud:Verification=Import",
         ];
-        var app = CloudApp.Build(args, builder => logs.Configure(builder, "cloud"));
+        var app = CloudApp.Build(args, builder =>
+        {
+            logs.Configure(builder, "cloud");
+            // ASP.NET Core's data-protection keys would otherwise go to ~/.aspnet: keep them in the data directory too.
+            builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "data-protection")));
+        });
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
