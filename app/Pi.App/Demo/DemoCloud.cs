@@ -66,8 +66,11 @@ internal sealed class DemoCloud : IAsyncDisposable
         var app = CloudApp.Build(args, builder =>
         {
             logs.Configure(builder, "cloud");
-            // ASP.NET Core's data-protection keys would otherwise go to ~/.aspnet: keep them in the data directory too.
+            // ASP.NET Core's data-protection key ring would otherwise be written to ~/.aspnet: keep it
+            // in the data directory, which is removed at the end (so "not encrypted at rest", which
+            // data protection warns about, does not matter here).
             builder.Services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "data-protection")));
+            Microsoft.Extensions.Logging.FilterLoggingBuilderExtensions.AddFilter(builder.Logging, "Microsoft.AspNetCore.DataProtection", Microsoft.Extensions.Logging.LogLevel.Error);
         });
         try
         {
