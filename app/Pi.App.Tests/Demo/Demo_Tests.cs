@@ -136,6 +136,28 @@ public sealed class Demo_Tests
     }
 
     [Fact]
+    public async Task Cancelled_before_the_end_the_demo_exits_130_with_everything_stopped_and_the_rest_not_run()
+    {
+        var dataDir = NewDataDir();
+        // The user presses Ctrl+C as soon as the gateway is provisioned.
+        var stdout = new SignallingWriter(@"^ok +provision ", count: 1);
+        using var stderr = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = Cli.RunAsync(["demo", "--data-dir", dataDir], stdout, stderr, new StringReader(""), stop.Token);
+
+        await stdout.Seen.WaitAsync(TimeSpan.FromSeconds(60));
+        await stop.CancelAsync();
+        var exit = await run.WaitAsync(TimeSpan.FromSeconds(60));
+
+        var text = stdout.ToString();
+        Assert.True(exit == 130, $"exit {exit}\n{text}\n{stderr}");
+        Assert.Contains("stopped: demo interrupted after", text, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^  command +.* not run$", text);
+        Assert.Matches(@"(?m)^  stop +.* ok$", text);
+        Assert.False(Directory.Exists(dataDir));
+    }
+
+    [Fact]
     public async Task Keep_leaves_the_data_directory_no_secret_is_printed_and_bad_options_are_usage_errors()
     {
         var dataDir = NewDataDir();

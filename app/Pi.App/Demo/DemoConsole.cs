@@ -204,7 +204,8 @@ internal sealed class DemoConsole
         }
     }
 
-    public void Outcome(bool ok, string text)
+    /// <summary>The last line: <c>ok</c>, <c>FAILED</c> or <c>stopped</c> (interrupted).</summary>
+    public void Outcome(string outcome, string text)
     {
         if (_quiet)
         {
@@ -213,12 +214,13 @@ internal sealed class DemoConsole
         if (_ansi is not null)
         {
             _ansi.WriteLine();
-            _ansi.MarkupLine(ok ? $"[green bold]✓[/] {Markup.Escape(text)}" : $"[red bold]✗[/] {Markup.Escape(text)}");
+            var mark = outcome switch { "ok" => "[green bold]✓[/]", "stopped" => "[yellow bold]■[/]", _ => "[red bold]✗[/]" };
+            _ansi.MarkupLine($"{mark} {Markup.Escape(text)}");
         }
         else
         {
             _out.WriteLine();
-            _out.WriteLine((ok ? "ok: " : "FAILED: ") + text);
+            _out.WriteLine($"{outcome}: {text}");
         }
     }
 

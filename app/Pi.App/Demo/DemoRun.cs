@@ -448,13 +448,13 @@ internal sealed class DemoRun
         switch (summary.Outcome)
         {
             case "ok":
-                _console.Outcome(true, $"demo finished in {DemoConsole.Seconds(summary.TotalMs)}: gateway {summary.Tid} online and bound, {summary.SubDevices.Count} sub-device(s) reporting, command answered; everything stopped, {where}");
+                _console.Outcome("ok", $"demo finished in {DemoConsole.Seconds(summary.TotalMs)}: gateway {summary.Tid} online and bound, {summary.SubDevices.Count} sub-device(s) reporting, command answered; everything stopped, {where}");
                 break;
             case "failed":
-                _console.Outcome(false, $"demo failed at step '{summary.FailedStep}' (exit {summary.ExitCode}): {summary.Reason}; everything stopped, {where}");
+                _console.Outcome("FAILED", $"demo failed at step '{summary.FailedStep}' (exit {summary.ExitCode}): {summary.Reason}; everything stopped, {where}");
                 break;
             default:
-                _console.Outcome(false, $"demo interrupted after {DemoConsole.Seconds(summary.TotalMs)}; everything stopped, {where}");
+                _console.Outcome("stopped", $"demo interrupted after {DemoConsole.Seconds(summary.TotalMs)}; everything stopped, {where}");
                 break;
         }
     }
