@@ -54,7 +54,8 @@ case "$package" in
     release_files=/etc/NetworkManager/conf.d/99-pi-gateway-unmanaged.conf
     short="Pi Gateway smart-home gateway service"
     depends="libc6 (>= 2.31), libssl3 | libssl1.1"
-    recommends="network-manager | hostapd"
+    # libgpiod: the Libgpiod GPIO driver (Bookworm: libgpiod2; Trixie: libgpiod3 with Gpio:Driver=LibgpiodV2).
+    recommends="libgpiod2 | libgpiod3, network-manager | hostapd"
     suggests="dnsmasq-base, wpasupplicant, iw, iproute2"
     ;;
   cloud)
