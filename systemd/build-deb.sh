@@ -84,7 +84,10 @@ trap 'rm -rf "$work"' EXIT
 # 1. The program.
 if [ -z "$publish_dir" ]; then
   publish_dir=$work/publish
-  args=(publish "$repo/$project" -c Release -r "$rid" -o "$publish_dir" -p:VersionPrefix="$version")
+  # --artifacts-path: every intermediate file of this publish (restore for the RID included) stays
+  # in the work directory, never in the checkout's bin/ and obj/, so a build in progress there
+  # (tests, an IDE) is not disturbed.
+  args=(publish "$repo/$project" -c Release -r "$rid" -o "$publish_dir" --artifacts-path "$work/artifacts" -p:VersionPrefix="$version")
   if [ "$mode" = aot ]; then
     host_arch=$(dpkg --print-architecture)
     case "$arch" in
