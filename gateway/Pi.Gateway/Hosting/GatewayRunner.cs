@@ -313,7 +313,12 @@ public sealed partial class GatewayRunner : BackgroundService
         }
         var resetFlag = await _store.LoadResetFlagAsync(ct).ConfigureAwait(false);
         var station = await _radio.GetStationStatusAsync(ct).ConfigureAwait(false);
-        var context = GatewayProvisioningContext.FromIdentity(identity, _options.OpenMode, resetFlag, station.Connected, station.Ip);
+        // Not joined, listening on all interfaces (the default, which broadcasts need): the APP
+        // reaches the gateway on its softAP, so deviceInfo names the softAP's address. A listener
+        // bound to one address names that one itself.
+        var bindsAll = System.Net.IPAddress.TryParse(_provisioningOptions.BindAddress, out var bind) && bind.Equals(System.Net.IPAddress.Any);
+        var ip = station.Connected || !bindsAll ? station.Ip : new AccessPointSettings(SoftApSsid()).Address;
+        var context = GatewayProvisioningContext.FromIdentity(identity, _options.OpenMode, resetFlag, station.Connected, ip);
         var server = new ProvisioningServer(_provisioningOptions, context, _bridge, _bridge, _loggers.CreateLogger<ProvisioningServer>(), _time);
         await server.StartAsync(ct).ConfigureAwait(false);
         _server = server;

@@ -1,0 +1,148 @@
+using Pi.Gateway.Leds;
+
+namespace Pi.Hil.Leds;
+
+/// <summary>
+/// Tells the gateway's LED patterns (gateway/Pi.Gateway/Leds/README.md, the same tables in
+/// <see cref="LedPatterns"/>) from a recorded <see cref="LedTimeline"/>, as a person glancing at
+/// the LEDs would: by the lengths of the on and off stretches, whatever the phase.
+/// </summary>
+public static class LedPatternMatcher
+{
+    /// <summary>Each stretch may be off by this fraction of its length...</summary>
+    public const double RelativeTolerance = 0.25;
+
+    /// <summary>...or by this much, whichever is more (timers on a loaded machine, the rig's own latency).</summary>
+    public static readonly TimeSpan AbsoluteTolerance = TimeSpan.FromMilliseconds(60);
+
+    /// <summary>A track as its cyclic run of (level, length), neighbouring steps of one level merged.</summary>
+    public static IReadOnlyList<(bool On, TimeSpan Length)> Runs(LedTrack track)
+    {
+        ArgumentNullException.ThrowIfNull(track);
+        var runs = new List<(bool On, TimeSpan Length)>();
+        foreach (var step in track.Steps)
+        {
+            if (runs.Count > 0 && runs[^1].On == step.On)
+            {
+                runs[^1] = (step.On, runs[^1].Length + step.Duration);
+            }
+            else
+            {
+                runs.Add((step.On, step.Duration));
+            }
+        }
+        if (runs.Count > 1 && runs[0].On == runs[^1].On)
+        {
+            // Cyclic: the last run continues into the first.
+            runs[0] = (runs[0].On, runs[0].Length + runs[^1].Length);
+            runs.RemoveAt(runs.Count - 1);
+        }
+        return runs;
+    }
+
+    /// <summary>How long a window must be to tell <paramref name="state"/> for sure: a full cycle plus its longest stretch (two cut ends).</summary>
+    public static TimeSpan WindowFor(LedState state, int ledCount)
+    {
+        var pattern = LedPatterns.For(state, ledCount);
+        var longest = pattern.Leds.SelectMany(Runs).Max(r => r.Length);
+        return pattern.Length + longest + TimeSpan.FromMilliseconds(200);
+    }
+
+    /// <summary>
+    /// Whether the whole of <paramref name="timeline"/> shows <paramref name="state"/>: a steady LED
+    /// of the pattern never changes and has its level; a blinking one has only complete stretches
+    /// that follow the pattern's cycle, at least <paramref name="minimumStretches"/> of them (default:
+    /// one full cycle).
+    /// </summary>
+    public static bool Shows(LedTimeline timeline, LedState state, int? minimumStretches = null)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var pattern = LedPatterns.For(state, timeline.LedCount);
+        var primary = Enumerable.Range(0, timeline.LedCount).FirstOrDefault(i => Runs(pattern.Leds[i]).Count > 1, -1);
+        for (var led = 0; led < timeline.LedCount; led++)
+        {
+            var runs = Runs(pattern.Leds[led]);
+            var segments = timeline.Segments(led);
+            if (runs.Count == 1)
+            {
+                if (segments.Count != 1 || segments[0].On != runs[0].On)
+                {
+                    return false;
+                }
+                continue;
+            }
+            var complete = segments.Where(s => s.Complete).ToList();
+            // A second blinking LED changes at (nearly) the same moments as the first: a slice cut
+            // at the first one's edges may lose up to two of its stretches.
+            var needed = minimumStretches is { } min ? (led == primary ? min : Math.Max(0, min - 2)) : runs.Count;
+            if (complete.Count < needed || !FollowsCycle(complete.Select(s => (s.On, s.End - s.Start)).ToList(), runs))
+            {
+                return false;
+            }
+            // The cut ends must not be longer than their run either.
+            if (segments[0].End - segments[0].Start > runs.Where(r => r.On == segments[0].On).Max(r => Allow(r.Length)) ||
+                segments[^1].End - segments[^1].Start > runs.Where(r => r.On == segments[^1].On).Max(r => Allow(r.Length)))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The states whose pattern the whole timeline shows (usually one; none while a pattern changes).</summary>
+    public static IReadOnlyList<LedState> Identify(LedTimeline timeline) =>
+        [.. Enum.GetValues<LedState>().Where(s => Shows(timeline, s))];
+
+    /// <summary>
+    /// The first stretch of <paramref name="timeline"/> where <paramref name="state"/> shows for at
+    /// least <paramref name="stretches"/> complete stretches of its first blinking LED; null when none.
+    /// For a pattern shown only briefly (Resetting).
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To)? Find(LedTimeline timeline, LedState state, int stretches)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var pattern = LedPatterns.For(state, timeline.LedCount);
+        var led = Enumerable.Range(0, timeline.LedCount).FirstOrDefault(i => Runs(pattern.Leds[i]).Count > 1, -1);
+        if (led < 0)
+        {
+            throw new ArgumentException($"{state} does not blink; use Shows over a window", nameof(state));
+        }
+        var complete = timeline.Segments(led).Where(s => s.Complete).ToList();
+        for (var first = 0; first + stretches <= complete.Count; first++)
+        {
+            var from = complete[first].Start;
+            var to = complete[first + stretches - 1].End;
+            // Inset by a millisecond so the edges at both ends cut nothing off.
+            var slice = timeline.Slice(from.AddMilliseconds(-1), to.AddMilliseconds(1));
+            if (Shows(slice, state, stretches))
+            {
+                return (from, to);
+            }
+        }
+        return null;
+    }
+
+    private static TimeSpan Allow(TimeSpan length) =>
+        length + TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(length.Ticks * RelativeTolerance)));
+
+    private static bool Near(TimeSpan seen, TimeSpan expected) =>
+        (seen - expected).Duration() <= TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(expected.Ticks * RelativeTolerance)));
+
+    private static bool FollowsCycle(List<(bool On, TimeSpan Length)> seen, IReadOnlyList<(bool On, TimeSpan Length)> runs)
+    {
+        for (var offset = 0; offset < runs.Count; offset++)
+        {
+            var ok = true;
+            for (var i = 0; i < seen.Count && ok; i++)
+            {
+                var run = runs[(offset + i) % runs.Count];
+                ok = run.On == seen[i].On && Near(seen[i].Length, run.Length);
+            }
+            if (ok)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
