@@ -10,7 +10,8 @@ namespace Pi.App;
 /// string writers. Exit codes (stable, documented in app/README.md): 0 success, 1 usage error,
 /// 2 protocol error, 3 cloud unreachable or its certificate untrusted, 4 not logged in or not
 /// authorized, 5 not found, 6 conflict (already bound, email taken), 7 the device answered with an
-/// error, timed out or is offline, 8 any other cloud failure.
+/// error, timed out or is offline, 8 any other cloud failure, 9 no gateway (or sub-device) answered
+/// the search, 10 wrong setup code, 11 the gateway is busy with another APP, 12 Wi-Fi failure.
 /// </summary>
 internal static class Cli
 {
@@ -41,10 +42,30 @@ internal static class Cli
     /// <summary>Any other cloud failure (rate limited, internal error, an answer the app does not understand).</summary>
     public const int CloudError = 8;
 
-    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin, CancellationToken cancellationToken = default)
+    /// <summary>No gateway (or sub-device) answered the search (absent, another network, or another setup code: a device stays silent to those).</summary>
+    public const int NoDevice = 9;
+
+    /// <summary>Answers were heard but none opened under the setup code given: it is not the device's.</summary>
+    public const int WrongSetupCode = 10;
+
+    /// <summary>The gateway refused the session: another APP is provisioning it (<c>busy</c>).</summary>
+    public const int DeviceBusy = 11;
+
+    /// <summary>The gateway could not join the Wi-Fi network (the reason is printed).</summary>
+    public const int WifiFailure = 12;
+
+    public static Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin, CancellationToken cancellationToken = default) =>
+        RunAsync(args, stdout, stderr, stdin, null, cancellationToken);
+
+    /// <summary>
+    /// As above, with a console for prompts and progress (tests pass Spectre.Console.Testing's
+    /// TestConsole to drive the interactive SSID pick). Null: the process's console when it is a
+    /// terminal, plain text otherwise.
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader stdin, Spectre.Console.IAnsiConsole? console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(args);
-        var io = new CliContext(stdout, stderr, stdin);
+        var io = new CliContext(stdout, stderr, stdin, console);
         io.AddSecretsFromArguments(args);
 
         var root = BuildRootCommand(io);
@@ -93,7 +114,7 @@ internal static class Cli
 
     public static RootCommand BuildRootCommand(CliContext io)
     {
-        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Decode and encode protocol traffic, walk through the whole protocol in memory, or manage your gateways on the cloud.");
+        var root = new RootCommand("pi-app: the Pi Gateway companion app as a command-line tool. Provision and bind gateways, add sub-devices, manage your gateways on the cloud, decode and encode protocol traffic, or walk through the whole protocol in memory.");
         root.Add(DecodeCommand.Create(io));
         root.Add(EncodeCommand.Create(io));
         root.Add(WalkthroughCommand.Create(io));
@@ -104,6 +125,7 @@ internal static class Cli
         root.Add(GatewayCommands.RotateKeys(io));
         root.Add(GatewayCommands.Send(io));
         root.Add(GatewayCommands.SubDevices(io));
+        root.Add(ProvisionCommand.Create(io));
         return root;
     }
 }

@@ -7,18 +7,28 @@ namespace Pi.App;
 internal sealed class CliContext
 {
     /// <summary>Options whose values are secret: they are redacted from every error and note.</summary>
-    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code", "--password"];
+    public static readonly string[] SecretOptions = ["--key", "-k", "--setup-code", "--password", "--qr", "--verification-code"];
 
     private readonly TextWriter _stderr;
     private readonly List<string> _secrets = [];
     private readonly Lock _lock = new();
 
-    public CliContext(TextWriter stdout, TextWriter stderr, TextReader stdin)
+    public CliContext(TextWriter stdout, TextWriter stderr, TextReader stdin, Spectre.Console.IAnsiConsole? console = null)
     {
         Out = stdout;
         _stderr = stderr;
         In = stdin;
+        Console = console;
     }
+
+    /// <summary>
+    /// A console given by the caller (tests: Spectre.Console.Testing's TestConsole) for prompts and
+    /// progress; null when the tool runs on the process's own console or on plain writers.
+    /// </summary>
+    public Spectre.Console.IAnsiConsole? Console { get; }
+
+    /// <summary>Standard error, for progress when standard output carries JSON.</summary>
+    public TextWriter Error => _stderr;
 
     /// <summary>Results: plaintext, sealed forms, the walkthrough.</summary>
     public TextWriter Out { get; }

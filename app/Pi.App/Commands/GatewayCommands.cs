@@ -153,7 +153,7 @@ internal static class GatewayCommands
                 : $"{answer.Did} removed; " + (answer.Delivered ? "the gateway was told" : "the gateway is told when it connects"));
             return Cli.Success;
         });
-        return new Command("subdevices", "Manage a gateway's sub-devices") { remove };
+        return new Command("subdevices", "Manage a gateway's sub-devices") { SubDeviceAddCommand.Create(io), remove };
     }
 
     private static CloudApi Connect(CliContext io, string? configDir, TimeSpan timeout)

@@ -75,13 +75,22 @@ public sealed class ProvisioningClient : IDisposable
     /// </exception>
     /// <exception cref="SocketException">The answer port cannot be bound.</exception>
     /// <exception cref="OperationCanceledException">Cancelled by the caller.</exception>
-    public async Task<FoundDevice> SearchAsync(CancellationToken cancellationToken = default)
+    public Task<FoundDevice> SearchAsync(CancellationToken cancellationToken = default) =>
+        SearchAsync(_options.SearchEndPoint, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="SearchAsync(CancellationToken)"/>, sent to <paramref name="searchEndPoint"/>
+    /// instead: the second search on the router's LAN, with the same APP key pair, so the device
+    /// recognises the APP that provisioned it.
+    /// </summary>
+    public async Task<FoundDevice> SearchAsync(IPEndPoint searchEndPoint, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(searchEndPoint);
         await _searching.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var socket = BindAnswerSocket();
-            return await SearchCoreAsync(socket, cancellationToken).ConfigureAwait(false);
+            return await SearchCoreAsync(socket, searchEndPoint, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -160,7 +169,7 @@ public sealed class ProvisioningClient : IDisposable
         }
     }
 
-    private async Task<FoundDevice> SearchCoreAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task<FoundDevice> SearchCoreAsync(Socket socket, IPEndPoint searchEndPoint, CancellationToken cancellationToken)
     {
         var sends = _options.Retries + 1;
         var interval = _options.Timeout / sends;
@@ -180,7 +189,7 @@ public sealed class ProvisioningClient : IDisposable
                 }
                 if (sent < sends && elapsed >= interval * sent)
                 {
-                    await SendSearchAsync(socket, cancellationToken).ConfigureAwait(false);
+                    await SendSearchAsync(socket, searchEndPoint, cancellationToken).ConfigureAwait(false);
                     sent++;
                 }
                 var nextSend = sent < sends ? interval * sent : _options.Timeout;
@@ -228,11 +237,11 @@ public sealed class ProvisioningClient : IDisposable
                 $"{unopened} answer(s) arrived for {Mac}'s search but none opened under this setup code: check the code on the device's label (the answers may also have been for another APP searching at the same time)",
                 ProtocolErrorCode.AuthenticationFailed)
             : new ProvisioningClientException(ProvisioningFailure.NoAnswer,
-                $"no device answered the search for {Mac} within {_options.Timeout} ({sent} searches sent to {_options.SearchEndPoint}): is this device on this network, and is the setup code the one on its label? A device does not answer a search made with another setup code",
+                $"no device answered the search for {Mac} within {_options.Timeout} ({sent} searches sent to {searchEndPoint}): is this device on this network, and is the setup code the one on its label? A device does not answer a search made with another setup code",
                 ProtocolErrorCode.Timeout);
     }
 
-    private async Task SendSearchAsync(Socket socket, CancellationToken cancellationToken)
+    private async Task SendSearchAsync(Socket socket, IPEndPoint searchEndPoint, CancellationToken cancellationToken)
     {
         byte[] datagram;
         lock (_search)
@@ -241,7 +250,7 @@ public sealed class ProvisioningClient : IDisposable
         }
         try
         {
-            await socket.SendToAsync(datagram, SocketFlags.None, _options.SearchEndPoint, cancellationToken).ConfigureAwait(false);
+            await socket.SendToAsync(datagram, SocketFlags.None, searchEndPoint, cancellationToken).ConfigureAwait(false);
         }
         catch (SocketException)
         {
