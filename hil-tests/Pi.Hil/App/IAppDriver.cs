@@ -13,7 +13,18 @@ public sealed record ProvisionRequest(string QrPayload, string Ssid, string? Pas
 
     /// <summary>How long the APP waits for the gateway to come online (--online-timeout).</summary>
     public int OnlineTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>The label's verification code, for a cloud that trusts a device's first registration (none: the cloud has the factory record).</summary>
+    public string? VerificationCode { get; init; }
 }
+
+/// <summary>What the APP is asked to add as a sub-device: its label, and where it and the gateway's broker are.</summary>
+/// <param name="Mac">The sub-device's MAC.</param>
+/// <param name="SetupCode">Its setup code (display form).</param>
+/// <param name="Kind">sensor or switch.</param>
+/// <param name="Search">Where the sub-device listens for searchDevice.</param>
+/// <param name="Broker">The gateway's LAN broker (mqtt://host:port).</param>
+public sealed record SubDeviceRequest(string Mac, string SetupCode, string Kind, System.Net.IPEndPoint Search, string Broker);
 
 /// <summary>What a provisioning run ended with: the APP's exit code and its JSON outcome.</summary>
 public sealed record ProvisionResult(int ExitCode, JsonElement? Outcome, CliResult Raw)
@@ -38,7 +49,7 @@ public interface IAppDriver
     Task<ProvisionResult> ProvisionAsync(AppUser user, ProvisionRequest request, CancellationToken cancellationToken);
 
     /// <summary>Adds a sub-device under <paramref name="tid"/> as <paramref name="user"/> (<c>subdevices add</c>).</summary>
-    Task<CliResult> AddSubDeviceAsync(AppUser user, string tid, string qrOrMac, string? setupCode, string kind, CancellationToken cancellationToken);
+    Task<CliResult> AddSubDeviceAsync(AppUser user, string tid, SubDeviceRequest request, CancellationToken cancellationToken);
 }
 
 /// <summary>Provisioning through the built APP, exactly as a user runs it (the contract's CLI).</summary>
@@ -60,6 +71,10 @@ public sealed class CliAppDriver(AppCli cli, GatewayAddresses addresses) : IAppD
         {
             args.Add("--password-stdin");
         }
+        if (request.VerificationCode is not null)
+        {
+            args.AddRange(["--verification-code", request.VerificationCode]);
+        }
         if (addresses.AppInterface is { } nic)
         {
             args.AddRange(["--interface", nic]);
@@ -78,15 +93,15 @@ public sealed class CliAppDriver(AppCli cli, GatewayAddresses addresses) : IAppD
     }
 
     /// <inheritdoc />
-    public Task<CliResult> AddSubDeviceAsync(AppUser user, string tid, string qrOrMac, string? setupCode, string kind, CancellationToken cancellationToken)
+    public Task<CliResult> AddSubDeviceAsync(AppUser user, string tid, SubDeviceRequest request, CancellationToken cancellationToken)
     {
-        List<string> args = ["subdevices", "add", tid];
-        args.AddRange(setupCode is null ? ["--qr", qrOrMac] : ["--mac", qrOrMac, "--setup-code", setupCode]);
-        args.AddRange(["--kind", kind, "--json", "--timeout", "5", "--online-timeout", "30"]);
-        if (addresses.AppInterface is { } nic)
-        {
-            args.AddRange(["--interface", nic]);
-        }
+        ArgumentNullException.ThrowIfNull(request);
+        List<string> args =
+        [
+            "subdevices", "add", tid, "--mac", request.Mac, "--setup-code", request.SetupCode, "--kind", request.Kind,
+            "--search", request.Search.ToString(), "--answer-port", addresses.AnswerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--broker", request.Broker, "--timeout", "5", "--online-timeout", "30", "--json",
+        ];
         return cli.RunAsync(user, args, cancellationToken: cancellationToken);
     }
 }

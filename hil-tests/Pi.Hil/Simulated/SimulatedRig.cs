@@ -30,6 +30,7 @@ public sealed class SimulatedRig : IRig
     private AppCli? _app;
     private GatewayAddresses? _addresses;
     private string? _appSoftApAddress;
+    private string? _brokerUrl;
 
     private SimulatedRig(SimulatedRigOptions options, string root)
     {
@@ -139,6 +140,7 @@ public sealed class SimulatedRig : IRig
             _addresses = new GatewayAddresses(search, IPAddress.Loopback, lan, null, answerPort);
         }
 
+        _brokerUrl = string.Create(CultureInfo.InvariantCulture, $"mqtt://{lan}:{bridgePort}");
         _app = new AppCli(_options.Outputs.App, Log, _network?.App.Name, Root);
         var cloudData = Path.Combine(Root, "cloud");
         Directory.CreateDirectory(cloudData);
@@ -284,6 +286,29 @@ public sealed class SimulatedRig : IRig
         Log.Write("rig", "power-cycle the gateway");
         await Gateway.StopAsync(kill: true).ConfigureAwait(false);
         await Gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The gateway's LAN broker for sub-devices (mqtt://address:port).</summary>
+    public string BrokerUrl => _brokerUrl ?? throw new InvalidOperationException("not started");
+
+    /// <summary>
+    /// Starts an emulated sub-device (Pi.SubDevice.dll onboard) on the LAN side, waiting for the
+    /// APP's onboarding; returns it with the end point its search listener has.
+    /// </summary>
+    public async Task<(RigProcess Process, IPEndPoint Search)> StartOnboardingSubDeviceAsync(string name, string mac, string setupCode, string kind, CancellationToken cancellationToken)
+    {
+        var address = _network is null ? IPAddress.Loopback : RigNetwork.RouterAddress;
+        var (port1, port3) = _network is null ? (FreeUdpPort(), FreeTcpPort()) : (10081, 10083);
+        var inv = CultureInfo.InvariantCulture;
+        var process = StartSubDevice(name,
+        [
+            "onboard", "--mac", mac, "--setup-code", setupCode, "--credentials-out", Path.Combine(Root, name + "-creds.json"),
+            "--bind", address.ToString(), "--port1", port1.ToString(inv), "--port2", Addresses.AnswerPort.ToString(inv), "--port3", port3.ToString(inv),
+            "--kind", kind, "--interval", "1s", "--verbose",
+        ]);
+        // It listens once its sockets are bound: a search before would be lost (UDP), so wait for its line.
+        await process.WaitForLineAsync(l => l.Contains(port1.ToString(inv), StringComparison.Ordinal) || l.Contains("listening", StringComparison.OrdinalIgnoreCase), "its onboarding listener", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        return (process, new IPEndPoint(address, port1));
     }
 
     /// <summary>Starts an emulated sub-device process (Pi.SubDevice.dll) on the LAN side (the APP's namespace).</summary>

@@ -1,0 +1,91 @@
+using System.Text.RegularExpressions;
+using Pi.Gateway.Leds;
+using Pi.Hil.Leds;
+using Xunit.Abstractions;
+
+namespace Pi.Hil.Tests;
+
+/// <summary>a. First provisioning to online: the APP provisions, the gateway is online at the cloud and bound.</summary>
+public sealed class First_Provisioning_Scenario(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task The_app_provisions_the_gateway_which_comes_online_bound_to_the_user_and_shows_green()
+    {
+        await Scenario.RunAsync(output, Scenario.Options, async (rig, ct) =>
+        {
+            var alice = await rig.App.SignUpAsync(rig.Cloud, "alice", ct);
+            var tid = await Steps.ProvisionToOnlineAsync(rig, alice, ct);
+
+            var view = await Steps.ViewAsync(rig, alice, tid, ct);
+            Assert.NotNull(view);
+            Assert.True(view.Value.GetProperty("online").GetBoolean());
+            var ping = await Steps.SendAsync(rig, alice, tid, "ping", ct);
+            Assert.True(ping.ExitCode == 0, ping.ToString());
+            await rig.WaitForLedPatternAsync(LedState.Online, TimeSpan.FromSeconds(10), ct);
+            // On the way the LEDs showed the softAP, then provisioning or connecting.
+            var seen = rig.LedTimeline;
+            Assert.NotNull(LedPatternMatcher.Find(seen, LedState.SoftApWaiting, 2));
+            if (rig.Mode == RigMode.SimulatedNetns)
+            {
+                // Discovery crossed the veth as a broadcast, and the APP had its softAP address from dnsmasq.
+                Assert.Contains(rig.Log.ToString().Split('\n'), l => l.Contains("pi-app provision", StringComparison.Ordinal) && l.Contains("--search 255.255.255.255:10071", StringComparison.Ordinal));
+                Assert.Matches(new Regex(@"^192\.168\.4\.\d+$"), rig.AppSoftApAddress!);
+            }
+        });
+    }
+}
+
+/// <summary>b. A wrong Wi-Fi password fails with the documented exit code; the right one then connects.</summary>
+public sealed class Wrong_Wifi_Password_Scenario(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_wrong_wifi_password_exits_12_with_the_reason_and_the_right_one_then_connects()
+    {
+        await Scenario.RunAsync(output, Scenario.Options, async (rig, ct) =>
+        {
+            var alice = await rig.App.SignUpAsync(rig.Cloud, "alice", ct);
+            var wrong = await Steps.ProvisionAsync(rig, alice, ct, password: "not the router password");
+            Assert.True(wrong.ExitCode == 12, wrong.ToString());
+            Assert.Equal("failed", wrong.OutcomeName);
+            Assert.Equal("wifi", wrong.Member("step"));
+            Assert.Contains("wrong_password", wrong.Member("reason"), StringComparison.Ordinal);
+            Assert.DoesNotContain("not the router password", wrong.Raw.Stdout + wrong.Raw.Stderr, StringComparison.Ordinal);
+            // The gateway stays provisionable (softAP) and nothing was registered.
+            Assert.Equal(0, (await Steps.GatewaysAsync(rig, alice, ct)).GetArrayLength());
+
+            var tid = await Steps.ProvisionToOnlineAsync(rig, alice, ct);
+            Assert.True((await Steps.ViewAsync(rig, alice, tid, ct))!.Value.GetProperty("online").GetBoolean());
+        });
+    }
+}
+
+/// <summary>
+/// i. Fail-safe rollback: the join stalls (a router whose join takes longer than the gateway's
+/// fail-safe), the gateway rolls back to its softAP by itself, answers a new search, and is provisioned.
+/// </summary>
+public sealed class Fail_Safe_Rollback_Scenario(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_stalled_join_is_rolled_back_to_the_softap_which_answers_a_new_search()
+    {
+        var options = Scenario.Options with
+        {
+            Networks = [Simulated.SimulatedRigOptions.Home, new("Stalling", "stalling password", -60, TimeSpan.FromMinutes(5))],
+            GatewaySettings = new Dictionary<string, string> { ["Gateway:FailSafeTimeout"] = "00:00:06" },
+        };
+        await Scenario.RunAsync(output, options, async (rig, ct) =>
+        {
+            var alice = await rig.App.SignUpAsync(rig.Cloud, "alice", ct);
+            var rolledBack = rig.Gateway.WaitForTransitionAsync(s => s == "Unprovisioned", "the rollback to the softAP", TimeSpan.FromSeconds(40), ct);
+            var stalled = await Steps.ProvisionAsync(rig, alice, ct, ssid: "Stalling", password: "stalling password");
+            Assert.NotEqual(0, stalled.ExitCode);
+            Assert.Equal("failed", stalled.OutcomeName);
+            await rolledBack;
+            Assert.Contains(rig.Log.ToString().Split('\n'), l => l.Contains("FailSafe", StringComparison.OrdinalIgnoreCase) || l.Contains("fail-safe", StringComparison.OrdinalIgnoreCase));
+            await rig.WaitForLedPatternAsync(LedState.SoftApWaiting, TimeSpan.FromSeconds(10), ct);
+            Assert.Equal(0, (await Steps.GatewaysAsync(rig, alice, ct)).GetArrayLength());
+
+            await Steps.ProvisionToOnlineAsync(rig, alice, ct);
+        });
+    }
+}
