@@ -14,6 +14,9 @@ public sealed record ProvisionRequest(string QrPayload, string Ssid, string? Pas
     /// <summary>How long the APP waits for the gateway to come online (--online-timeout).</summary>
     public int OnlineTimeoutSeconds { get; init; } = 30;
 
+    /// <summary>Where the second search goes instead of the rig's LAN search end point (a place nobody answers: the APP drops mid-way).</summary>
+    public System.Net.IPEndPoint? LanSearch { get; init; }
+
     /// <summary>The label's verification code, for a cloud that trusts a device's first registration (none: the cloud has the factory record).</summary>
     public string? VerificationCode { get; init; }
 }
@@ -62,7 +65,7 @@ public sealed class CliAppDriver(AppCli cli, GatewayAddresses addresses) : IAppD
         List<string> args =
         [
             "provision", "--qr", request.QrPayload, "--ssid", request.Ssid, "--no-input", "--json",
-            "--search", addresses.SearchEndPoint.ToString(), "--lan-search", addresses.LanSearchEndPoint.ToString(),
+            "--search", addresses.SearchEndPoint.ToString(), "--lan-search", (request.LanSearch ?? addresses.LanSearchEndPoint).ToString(),
             "--answer-port", addresses.AnswerPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--timeout", request.SearchTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--online-timeout", request.OnlineTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
