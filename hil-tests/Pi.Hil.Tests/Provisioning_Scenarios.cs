@@ -30,6 +30,8 @@ public sealed class First_Provisioning_Scenario(ITestOutputHelper output)
                 // Discovery crossed the veth as a broadcast, and the APP had its softAP address from dnsmasq.
                 Assert.Contains(rig.Log.ToString().Split('\n'), l => l.Contains("pi-app provision", StringComparison.Ordinal) && l.Contains("--search 255.255.255.255:10071", StringComparison.Ordinal));
                 Assert.Matches(new Regex(@"^192\.168\.4\.\d+$"), rig.AppSoftApAddress!);
+                // The hand-over went over the router's LAN to the address the join got, not the softAP's.
+                Assert.Contains(rig.Log.ToString().Split('\n'), l => l.Contains("handing the registration to 10.77.0.2:", StringComparison.Ordinal));
             }
         });
     }

@@ -6,13 +6,15 @@ using Pi.Gateway.Hosting;
 using Pi.Gateway.State;
 using Pi.Gateway.Tests.Provisioning;
 using Pi.Protocol.Crypto;
+using Pi.Protocol.Messages;
 
 namespace Pi.Gateway.Tests.Hosting;
 
 /// <summary>
 /// With the default <c>Provisioning:BindAddress</c> (0.0.0.0, which broadcasts need) the unjoined
 /// gateway advertises its softAP address in deviceInfo. Found by the HIL rig (hil-tests): the
-/// service faulted at start instead ("the context needs an Ip for deviceInfo").
+/// service faulted at start instead ("the context needs an Ip for deviceInfo"); and after the join
+/// the second search (on the router's LAN) was answered with the softAP's address and joined=false.
 /// </summary>
 public sealed class Softap_Bind_All_Tests
 {
@@ -23,7 +25,7 @@ public sealed class Softap_Bind_All_Tests
         try
         {
             var networks = Path.Combine(directory, "networks.json");
-            await File.WriteAllTextAsync(networks, """{"macAddress":"02:00:00:aa:bb:cd","networks":[]}""");
+            await File.WriteAllTextAsync(networks, """{"macAddress":"02:00:00:aa:bb:cd","joinDelay":"00:00:00.050","networks":[{"ssid":"home","password":"router password","ip":"192.168.1.77"}]}""");
             using var answerSocket = TestApp.BindAnswerSocket(0);
             var answerPort = ((IPEndPoint)answerSocket.LocalEndPoint!).Port;
             string[] args =
@@ -53,6 +55,17 @@ public sealed class Softap_Bind_All_Tests
             var found = await app.SearchAsync(new IPEndPoint(IPAddress.Loopback, runner.ProvisioningServer!.SearchEndPoint!.Port), TestTimeouts.Token());
             Assert.Equal("192.168.4.1", found.Info.Ip);
             Assert.False(found.Info.Joined);
+
+            // After the join the APP searches again on the router's LAN: deviceInfo names the joined address.
+            // (This host has no softAP: the test APP reaches the listener, bound to all addresses, on loopback.)
+            await using (var session = await app.ConnectAsync(found with { Info = found.Info with { Ip = "127.0.0.1" } }, TestTimeouts.Token()))
+            {
+                var joined = Assert.IsType<WifiResult>(await session.RequestAsync(new WifiCredentials("home", new SecretString("router password")), TestTimeouts.Token()));
+                Assert.True(joined.Joined);
+            }
+            var again = await app.SearchAsync(new IPEndPoint(IPAddress.Loopback, runner.ProvisioningServer!.SearchEndPoint!.Port), TestTimeouts.Token());
+            Assert.True(again.Info.Joined);
+            Assert.Equal("192.168.1.77", again.Info.Ip);
             await host.StopAsync();
         }
         finally
