@@ -42,6 +42,10 @@ internal static class Scenario
             output.WriteLine($"rig mode {rig.Mode}, started in {(DateTimeOffset.UtcNow - started).TotalSeconds:0.0} s");
             await body(rig, timeout.Token);
             output.WriteLine($"scenario done in {(DateTimeOffset.UtcNow - started).TotalSeconds:0.0} s");
+            if (Environment.GetEnvironmentVariable("PI_HIL_LOG") == "1")
+            {
+                output.WriteLine("---- rig log ----\n" + string.Join('\n', lines));
+            }
         }
         catch (Exception e)
         {

@@ -24,7 +24,8 @@ internal static class Steps
         Assert.True(result.Outcome!.Value.GetProperty("bound").GetBoolean());
         var tid = result.Member("tid")!;
         Assert.StartsWith("gw", tid, StringComparison.Ordinal);
-        await rig.Gateway.WaitForStateAsync("Online", TimeSpan.FromSeconds(20), ct);
+        // Online, or online with a key-expiry warning on its LEDs (Core/README.md).
+        await rig.Gateway.WaitForTransitionAsync(s => s is "Online" or "KeyExpiring", "Online", TimeSpan.FromSeconds(20), ct, includeCurrent: true);
         return tid;
     }
 
