@@ -9,8 +9,8 @@ namespace Pi.Hil.Leds;
 /// </summary>
 public static class LedPatternMatcher
 {
-    /// <summary>Each stretch may be off by this fraction of its length...</summary>
-    public const double RelativeTolerance = 0.25;
+    /// <summary>Each stretch may be off by this fraction of its length (more would take CloudUnreachable's 1550 ms dark for KeyExpired's 1250 ms)...</summary>
+    public const double RelativeTolerance = 0.15;
 
     /// <summary>...or by this much, whichever is more (timers on a loaded machine, the rig's own latency).</summary>
     public static readonly TimeSpan AbsoluteTolerance = TimeSpan.FromMilliseconds(60);

@@ -122,7 +122,6 @@ public sealed class SimulatedRig : IRig
         if (netns)
         {
             _network = await RigNetwork.CreateAsync(Log).ConfigureAwait(false);
-            await StartDhcpAsync(cancellationToken).ConfigureAwait(false);
             cloudAddress = RigNetwork.RouterAddress;
             (httpPort, mqttPort) = (8443, 8883);
             (searchPort, answerPort, bridgePort) = (10071, 10072, 1883);
@@ -145,7 +144,10 @@ public sealed class SimulatedRig : IRig
         var cloudData = Path.Combine(Root, "cloud");
         Directory.CreateDirectory(cloudData);
         _cloud = new CloudProcess(_options.Outputs.Cloud, Log, _network?.App, cloudData, cloudAddress, httpPort, mqttPort, new Dictionary<string, string>(_options.CloudSettings));
+        // The APP's DHCP on the softAP side and the cloud's start do not depend on each other.
+        var dhcp = netns ? StartDhcpAsync(cancellationToken) : Task.CompletedTask;
         await _cloud.StartAsync(cancellationToken).ConfigureAwait(false);
+        await dhcp.ConfigureAwait(false);
 
         var gatewayRoot = Path.Combine(Root, "gw");
         Directory.CreateDirectory(gatewayRoot);
