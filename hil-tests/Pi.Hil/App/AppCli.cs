@@ -51,7 +51,9 @@ public sealed class AppCli
     {
         var dir = Path.Combine(_root, "app-" + name);
         Directory.CreateDirectory(dir);
-        return new AppUser($"{name}-{Guid.NewGuid():N}@hil.test", "hil password " + Guid.NewGuid().ToString("N")[..12], dir);
+        var user = new AppUser($"{name}-{Guid.NewGuid():N}@hil.test", "hil password " + Guid.NewGuid().ToString("N")[..12], dir);
+        _log.AddSecret(user.Password);
+        return user;
     }
 
     /// <summary>Signs a new user up at <paramref name="cloud"/> (logged in afterwards).</summary>

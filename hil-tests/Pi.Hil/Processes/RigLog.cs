@@ -14,6 +14,20 @@ public sealed class RigLog
     private readonly List<string> _lines = [];
     private readonly DateTimeOffset _start = DateTimeOffset.UtcNow;
 
+    private readonly List<string> _secrets = [];
+
+    /// <summary>A value never written as it is (a password, a setup code): every line shows *** instead.</summary>
+    public void AddSecret(string secret)
+    {
+        if (!string.IsNullOrEmpty(secret))
+        {
+            lock (_gate)
+            {
+                _secrets.Add(secret);
+            }
+        }
+    }
+
     /// <summary>Called for every line (for a live view); exceptions from it are ignored.</summary>
     public Action<string>? Sink { get; set; }
 
@@ -23,6 +37,10 @@ public sealed class RigLog
         var text = string.Create(CultureInfo.InvariantCulture, $"{(DateTimeOffset.UtcNow - _start).TotalSeconds,8:0.000} {source,-10} {line}");
         lock (_gate)
         {
+            foreach (var secret in _secrets)
+            {
+                text = text.Replace(secret, "***", StringComparison.Ordinal);
+            }
             if (_lines.Count < MaxLines)
             {
                 _lines.Add(text);

@@ -100,6 +100,14 @@ public sealed partial class GatewayProcess : IAsyncDisposable
         return identity.RootElement.GetProperty("verificationCode").GetString()!;
     }
 
+    /// <summary>The label's secrets (setup code in both forms, verification code), for the log to hide.</summary>
+    public IEnumerable<string> IdentitySecrets()
+    {
+        using var identity = JsonDocument.Parse(File.ReadAllText(Path.Combine(DataDirectory, "identity.json")));
+        var setup = identity.RootElement.GetProperty("setupCode").GetString()!;
+        return [setup, setup.Replace("-", "", StringComparison.Ordinal), identity.RootElement.GetProperty("verificationCode").GetString()!];
+    }
+
     /// <summary>Starts the gateway and connects to its GPIO socket once it is up.</summary>
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -31,6 +31,7 @@ public sealed class SimulatedRig : IRig
     private GatewayAddresses? _addresses;
     private string? _appSoftApAddress;
     private string? _brokerUrl;
+    private MosquittoBroker? _mosquitto;
 
     private SimulatedRig(SimulatedRigOptions options, string root)
     {
@@ -143,7 +144,16 @@ public sealed class SimulatedRig : IRig
         _app = new AppCli(_options.Outputs.App, Log, _network?.App.Name, Root);
         var cloudData = Path.Combine(Root, "cloud");
         Directory.CreateDirectory(cloudData);
-        _cloud = new CloudProcess(_options.Outputs.Cloud, Log, _network?.App, cloudData, cloudAddress, httpPort, mqttPort, new Dictionary<string, string>(_options.CloudSettings));
+        var cloudSettings = new Dictionary<string, string>(_options.CloudSettings);
+        if (_options.ExternalBroker)
+        {
+            _mosquitto = await MosquittoBroker.StartAsync(Log, _network?.App, Path.Combine(Root, "mosquitto"), cloudAddress, netns ? 1883 : FreeTcpPort(), cancellationToken).ConfigureAwait(false);
+            foreach (var (key, value) in _mosquitto.CloudSettings)
+            {
+                cloudSettings[key] = value;
+            }
+        }
+        _cloud = new CloudProcess(_options.Outputs.Cloud, Log, _network?.App, cloudData, cloudAddress, httpPort, mqttPort, cloudSettings);
         // The APP's DHCP on the softAP side and the cloud's start do not depend on each other.
         var dhcp = netns ? StartDhcpAsync(cancellationToken) : Task.CompletedTask;
         await _cloud.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -160,6 +170,8 @@ public sealed class SimulatedRig : IRig
         List<string> args =
         [
             "--Wifi:Driver=Simulated", $"--Wifi:SimulatedNetworksFile={world}",
+            // The joined router survives a restart, as wpa_supplicant's saved network does on a Pi.
+            $"--Wifi:StationConfigPath={Path.Combine(gatewayRoot, "station")}",
             "--Gpio:Driver=Virtual", $"--Gpio:VirtualSocketPath={socket}",
             string.Create(inv, $"--Gpio:LongPressMs={(int)_options.LongPress.TotalMilliseconds}"),
             $"--State:DataDirectory={state}",
@@ -174,7 +186,15 @@ public sealed class SimulatedRig : IRig
         ];
         args.AddRange(_options.GatewaySettings.Select(s => $"--{s.Key}={s.Value}"));
         _gateway = new GatewayProcess(_options.Outputs.Gateway, Log, _network?.Gateway.Name, state, socket, args);
+        foreach (var network in _options.Networks.Where(n => n.Password is not null))
+        {
+            Log.AddSecret(network.Password!);
+        }
         await _gateway.StartAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var secret in _gateway.IdentitySecrets())
+        {
+            Log.AddSecret(secret);
+        }
         await _gateway.WaitForStateAsync("Unprovisioned", TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
     }
 
@@ -290,6 +310,9 @@ public sealed class SimulatedRig : IRig
         await Gateway.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The cloud's external Mosquitto, when <see cref="SimulatedRigOptions.ExternalBroker"/> is set.</summary>
+    public MosquittoBroker? Mosquitto => _mosquitto;
+
     /// <summary>The gateway's LAN broker for sub-devices (mqtt://address:port).</summary>
     public string BrokerUrl => _brokerUrl ?? throw new InvalidOperationException("not started");
 
@@ -343,6 +366,10 @@ public sealed class SimulatedRig : IRig
         if (_cloud is not null)
         {
             await _cloud.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_mosquitto is not null)
+        {
+            await _mosquitto.DisposeAsync().ConfigureAwait(false);
         }
         if (_dnsmasq is not null)
         {
