@@ -13,7 +13,9 @@ public sealed class First_Provisioning_Scenario(ITestOutputHelper output)
     {
         await Scenario.RunAsync(output, Scenario.Options, async (rig, ct) =>
         {
+            // The user sees the softAP's slow blink, then provisions.
             var alice = await rig.App.SignUpAsync(rig.Cloud, "alice", ct);
+            await rig.WaitForLedPatternAsync(LedState.SoftApWaiting, TimeSpan.FromSeconds(10), ct);
             var tid = await Steps.ProvisionToOnlineAsync(rig, alice, ct);
 
             var view = await Steps.ViewAsync(rig, alice, tid, ct);
@@ -21,10 +23,8 @@ public sealed class First_Provisioning_Scenario(ITestOutputHelper output)
             Assert.True(view.Value.GetProperty("online").GetBoolean());
             var ping = await Steps.SendAsync(rig, alice, tid, "ping", ct);
             Assert.True(ping.ExitCode == 0, ping.ToString());
-            await rig.WaitForLedPatternAsync(LedState.Online, TimeSpan.FromSeconds(10), ct);
-            // On the way the LEDs showed the softAP, then provisioning or connecting.
-            var seen = rig.LedTimeline;
-            Assert.NotNull(LedPatternMatcher.Find(seen, LedState.SoftApWaiting, 2));
+            var green = await rig.WaitForLedPatternAsync(LedState.Online, TimeSpan.FromSeconds(10), ct);
+            Assert.Equal([LedState.Online], LedPatternMatcher.Identify(green));
             if (rig.Mode == RigMode.SimulatedNetns)
             {
                 // Discovery crossed the veth as a broadcast, and the APP had its softAP address from dnsmasq.
