@@ -30,6 +30,7 @@ public sealed class PiRig : IRig
     private readonly TimeProvider _time;
     private readonly PinChangeEventHandler _onEdge;
     private readonly ExternalCloud _cloud;
+    private readonly string _root;
 
     /// <summary>Makes the rig on <paramref name="driver"/> (the rig Pi's GPIO), opening the pins at once.</summary>
     public PiRig(PiRigOptions options, GpioDriver driver, string appDll, RigLog log, TimeProvider? timeProvider = null, bool ownsDriver = false)
@@ -58,8 +59,8 @@ public sealed class PiRig : IRig
             _initial[i] = Lit(_gpio.Read(options.LedPins[i]));
             _gpio.RegisterCallbackForPinValueChangedEvent(options.LedPins[i], PinEventTypes.Rising | PinEventTypes.Falling, _onEdge);
         }
-        var root = Directory.CreateTempSubdirectory("pihil-pi-").FullName;
-        App = new AppCli(appDll, log, null, root);
+        _root = Directory.CreateTempSubdirectory("pihil-pi-").FullName;
+        App = new AppCli(appDll, log, null, _root);
         _cloud = new ExternalCloud(options, log);
         Addresses = new GatewayAddresses(IPEndPoint.Parse(options.SearchEndPoint), IPAddress.Parse(options.SoftApAddress), IPAddress.Parse(options.LanAddress), options.AppInterface, options.AnswerPort)
         {
@@ -186,6 +187,7 @@ public sealed class PiRig : IRig
             _driver.Dispose();
         }
         _cloud.Dispose();
+        Directory.Delete(_root, recursive: true);
         return ValueTask.CompletedTask;
     }
 

@@ -27,6 +27,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
     private readonly string _dir;
     private readonly string _adminPassword = Guid.NewGuid().ToString("N");
     private RigProcess? _process;
+    private readonly List<RigProcess> _watchers = [];
 
     private MosquittoBroker(RigLog log, NetworkNamespace? netns, string dir, IPAddress address, int port)
     {
@@ -156,6 +157,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
         var watcher = RigProcess.Start("capture", stdbuf,
             ["-oL", sub, "-h", Address.ToString(), "-p", Port.ToString(CultureInfo.InvariantCulture), "-u", RigUser, "-P", RigPassword, "-t", $"pi/v2/gw/{tid}/up", "-q", "1", "-F", "%x"],
             _log, _netns?.Name);
+        lock (_watchers)
+        {
+            _watchers.Add(watcher); // stopped with the broker whatever happens to the caller
+        }
         // The broker logs the subscription (log_type subscribe): from then on nothing is missed.
         await _process!.WaitForLineAsync(l => l.Contains($" 1 pi/v2/gw/{tid}/up", StringComparison.Ordinal), "the rig's subscription", TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
         return watcher;
@@ -173,6 +178,15 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        List<RigProcess> watchers;
+        lock (_watchers)
+        {
+            watchers = [.. _watchers];
+        }
+        foreach (var watcher in watchers)
+        {
+            await watcher.DisposeAsync().ConfigureAwait(false);
+        }
         if (_process is not null)
         {
             await _process.DisposeAsync().ConfigureAwait(false);
