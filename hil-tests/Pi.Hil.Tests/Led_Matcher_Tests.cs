@@ -90,6 +90,26 @@ public sealed class Led_Matcher_Tests
     }
 
     [Fact]
+    public void A_resetting_flicker_cut_short_by_the_softap_is_found_as_a_brief_pattern_and_nothing_else_is()
+    {
+        // As seen on the loopback rig: the reset took 130 ms, so the red-on/green-off step lasted 30 ms.
+        var changes = new List<LedChange>
+        {
+            new(0, false, T0.AddMilliseconds(1613)), new(1, true, T0.AddMilliseconds(1613)),
+            new(0, true, T0.AddMilliseconds(1643)), new(1, false, T0.AddMilliseconds(1643)),
+            new(0, false, T0.AddMilliseconds(2644)), new(0, true, T0.AddMilliseconds(3644)),
+        };
+        var timeline = new LedTimeline([true, false], changes, T0, T0.AddMilliseconds(4000));
+        Assert.Equal((T0.AddMilliseconds(1613), T0.AddMilliseconds(1643)), LedPatternMatcher.FindBrief(timeline, LedState.Resetting));
+        Assert.Null(LedPatternMatcher.FindBrief(timeline, LedState.KeyExpired)); // red on, green off, but for a second
+        // Nothing in a plain slow blink, a double flash or a triple flash looks like a brief Resetting.
+        foreach (var state in new[] { LedState.SoftApWaiting, LedState.CloudUnreachable, LedState.KeyExpired, LedState.Error, LedState.Provisioning })
+        {
+            Assert.Null(LedPatternMatcher.FindBrief(Play(state, 2, TimeSpan.FromMilliseconds(300), TimeSpan.FromSeconds(6)), LedState.Resetting));
+        }
+    }
+
+    [Fact]
     public void Runs_merge_neighbouring_steps_and_wrap_around()
     {
         Assert.Equal([(true, TimeSpan.FromMilliseconds(2000))], LedPatternMatcher.Runs(LedTrack.Parse("+2000")));

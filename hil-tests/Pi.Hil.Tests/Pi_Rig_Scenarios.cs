@@ -83,7 +83,7 @@ public sealed class Pi_Rig_Scenarios(ITestOutputHelper output)
             var before = DateTimeOffset.UtcNow;
             await rig.PressResetAsync(TimeSpan.FromSeconds(6), ct); // the gateway's default long press is 5 s
             await rig.WaitForLedPatternAsync(LedState.SoftApWaiting, TimeSpan.FromSeconds(60), ct);
-            Assert.NotNull(LedPatternMatcher.Find(rig.LedTimeline.Slice(before, DateTimeOffset.UtcNow), LedState.Resetting, 1));
+            Assert.NotNull(LedPatternMatcher.FindBrief(rig.LedTimeline.Slice(before, DateTimeOffset.UtcNow), LedState.Resetting));
             var gateways = await rig.App.RunAsync(user, ["gateways", "--json"], cancellationToken: ct);
             Assert.DoesNotContain(tid, gateways.Stdout, StringComparison.Ordinal);
             Assert.Equal(tid, await ProvisionAsync(rig, options, user, ct));

@@ -122,8 +122,84 @@ public static class LedPatternMatcher
         return null;
     }
 
+    /// <summary>
+    /// A pattern shown too briefly to repeat (the Resetting flicker before the softAP comes back,
+    /// maybe cut short by the next pattern): the first stretch where the LEDs together show a
+    /// combination of levels for a time that, of all the table's patterns showing that combination
+    /// for at least that long (within tolerance), <paramref name="state"/>'s does for the shortest
+    /// time, and no other could have shown it that long uncut: a brief stretch is the fastest
+    /// pattern's. Null when none.
+    /// </summary>
+    public static (DateTimeOffset From, DateTimeOffset To)? FindBrief(LedTimeline timeline, LedState state)
+    {
+        ArgumentNullException.ThrowIfNull(timeline);
+        var tables = Enum.GetValues<LedState>().ToDictionary(s => s, s => Combinations(LedPatterns.For(s, timeline.LedCount)));
+        var edges = timeline.Changes.Select(c => c.At).Distinct().OrderBy(t => t).ToList();
+        for (var i = 0; i + 1 < edges.Count; i++)
+        {
+            var (from, to) = (edges[i], edges[i + 1]);
+            var length = to - from;
+            if (length < SimultaneousEdges)
+            {
+                continue; // two LEDs switching "at once" a millisecond apart
+            }
+            var levels = Key(timeline.LevelsAt(from));
+            var candidates = tables
+                .Select(t => (State: t.Key, Run: t.Value.Where(c => c.Levels == levels && length <= Allow(c.Length)).Select(c => c.Length).DefaultIfEmpty(TimeSpan.Zero).Min()))
+                .Where(c => c.Run > TimeSpan.Zero)
+                .OrderBy(c => c.Run)
+                .ToList();
+            // ...and no slower pattern could have shown it that long without being cut.
+            if (candidates.Count > 0 && candidates[0].State == state
+                && candidates.Skip(1).All(c => c.Run == TimeSpan.MaxValue || length < c.Run - TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(c.Run.Ticks * RelativeTolerance)))))
+            {
+                return (from, to);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Edges of different LEDs closer than this are one change.</summary>
+    public static readonly TimeSpan SimultaneousEdges = TimeSpan.FromMilliseconds(5);
+
+    // A pattern as its cyclic stretches of combined levels ("10" = first on, second off) and their lengths.
+    private static List<(string Levels, TimeSpan Length)> Combinations(LedPattern pattern)
+    {
+        var player = new LedPatternPlayer(pattern);
+        var levels = new bool[pattern.Leds.Count];
+        var result = new List<(string Levels, TimeSpan Length)>();
+        var at = TimeSpan.Zero;
+        while (at < pattern.Length)
+        {
+            player.LevelsAt(at, levels);
+            var next = player.NextChangeAfter(at) is { } n && n < pattern.Length ? n : pattern.Length;
+            var key = Key(levels);
+            if (result.Count > 0 && result[^1].Levels == key)
+            {
+                result[^1] = (key, result[^1].Length + (next - at));
+            }
+            else
+            {
+                result.Add((key, next - at));
+            }
+            at = next;
+        }
+        if (result.Count == 1)
+        {
+            return [(result[0].Levels, TimeSpan.MaxValue)]; // steady
+        }
+        if (result[0].Levels == result[^1].Levels)
+        {
+            result[0] = (result[0].Levels, result[0].Length + result[^1].Length);
+            result.RemoveAt(result.Count - 1);
+        }
+        return result;
+    }
+
+    private static string Key(IEnumerable<bool> levels) => string.Concat(levels.Select(l => l ? '1' : '0'));
+
     private static TimeSpan Allow(TimeSpan length) =>
-        length + TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(length.Ticks * RelativeTolerance)));
+        length == TimeSpan.MaxValue ? length : length + TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(length.Ticks * RelativeTolerance)));
 
     private static bool Near(TimeSpan seen, TimeSpan expected) =>
         (seen - expected).Duration() <= TimeSpan.FromTicks(Math.Max(AbsoluteTolerance.Ticks, (long)(expected.Ticks * RelativeTolerance)));
