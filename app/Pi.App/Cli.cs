@@ -48,7 +48,7 @@ internal static class Cli
     /// <summary>Answers were heard but none opened under the setup code given: it is not the device's.</summary>
     public const int WrongSetupCode = 10;
 
-    /// <summary>The gateway refused the session: another APP is provisioning it (<c>busy</c>).</summary>
+    /// <summary>The gateway is already provisioned (<c>already_provisioned</c>), or another APP is provisioning it (<c>busy</c>).</summary>
     public const int DeviceBusy = 11;
 
     /// <summary>The gateway could not join the Wi-Fi network (the reason is printed).</summary>

@@ -66,10 +66,13 @@ public sealed class Provision_Command_Tests : IClassFixture<CloudFixture>, IDisp
             Assert.True(view.GetProperty("online").GetBoolean());
         }
 
-        // Provisioned and online, the real gateway has stopped its listener: a search gets silence.
+        // Provisioned and online, the real gateway has stopped its softAP listener: a search hears
+        // already_provisioned (docs/protocol.md section 5, rule 6) and no session is offered.
+        var responder = await gateway.ResponderEndPointAsync();
         var again = await RunAsync(ServiceGateway.RouterPassword + "\n",
-            ["provision", "--qr", gateway.Qr, "--ssid", ServiceGateway.Ssid, "--password-stdin", "--no-input", .. gateway.SearchArgs(timeoutSeconds: 1.5)]);
-        Assert.Equal(Cli.NoDevice, again.ExitCode);
+            ["provision", "--qr", gateway.Qr, "--ssid", ServiceGateway.Ssid, "--password-stdin", "--no-input", .. gateway.SearchArgs(searchEndPoint: responder)]);
+        Assert.True(again.ExitCode == Cli.DeviceBusy, again.ToString());
+        Assert.Contains("failed at step search", again.Stdout, StringComparison.Ordinal);
         Assert.Contains("already provisioned", again.Stderr, StringComparison.Ordinal);
         Assert.Contains("reset", again.Stderr, StringComparison.Ordinal);
 

@@ -52,6 +52,33 @@ internal sealed class ServiceGateway : IAsyncDisposable
     /// <summary>port1 of the running provisioning listener (learned once it runs; the listener stops when the gateway is registered).</summary>
     public IPEndPoint SearchEndPoint { get; private set; } = null!;
 
+    /// <summary>The provisioning listener the gateway started with.</summary>
+    public Pi.Gateway.Provisioning.ProvisioningServer Server { get; private set; } = null!;
+
+    /// <summary>
+    /// The end point of the provisioned gateway's search responder: the runner starts it once the
+    /// softAP listener retired (up to GatewayRunner.ListenerGrace after the registration). With port 0
+    /// in tests it is another port than the softAP listener's.
+    /// </summary>
+    public async Task<IPEndPoint> ResponderEndPointAsync()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action handler = () => started.TrySetResult();
+        Runner.ListenersChanged += handler;
+        try
+        {
+            if (Runner.ProvisionedResponder is null)
+            {
+                await started.Task.WaitAsync(GatewayRunner.ListenerGrace + TimeSpan.FromSeconds(10));
+            }
+            return Runner.ProvisionedResponder?.SearchEndPoint ?? throw new InvalidOperationException($"no provisioned responder; the gateway is {Runner.State}");
+        }
+        finally
+        {
+            Runner.ListenersChanged -= handler;
+        }
+    }
+
     public int AnswerPort => ((IPEndPoint)_answerSocket.LocalEndPoint!).Port;
 
     public LanBridge Bridge => Host.Services.GetRequiredService<LanBridge>();
@@ -64,8 +91,8 @@ internal sealed class ServiceGateway : IAsyncDisposable
     public string VerificationCode => Identity.VerificationCode.Reveal();
 
     /// <summary>The options that aim the APP at this gateway: port1, port2 and a search timeout.</summary>
-    public string[] SearchArgs(double timeoutSeconds = 15) =>
-        ["--search", SearchEndPoint.ToString(), "--answer-port", AnswerPort.ToString(CultureInfo.InvariantCulture), "--timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)];
+    public string[] SearchArgs(double timeoutSeconds = 15, IPEndPoint? searchEndPoint = null) =>
+        ["--search", (searchEndPoint ?? SearchEndPoint).ToString(), "--answer-port", AnswerPort.ToString(CultureInfo.InvariantCulture), "--timeout", timeoutSeconds.ToString(CultureInfo.InvariantCulture)];
 
     public static async Task<ServiceGateway> StartAsync(CloudHost cloud)
     {
@@ -100,7 +127,8 @@ internal sealed class ServiceGateway : IAsyncDisposable
             await host.StartAsync();
             await gateway.WaitForAsync(GatewayState.Unprovisioned);
             gateway.Identity = await gateway.Store.LoadOrCreateIdentityAsync(mac, null, default);
-            gateway.SearchEndPoint = gateway.Runner.ProvisioningServer!.SearchEndPoint!;
+            gateway.Server = gateway.Runner.ProvisioningServer!;
+            gateway.SearchEndPoint = gateway.Server.SearchEndPoint!;
             return gateway;
         }
         catch

@@ -151,8 +151,9 @@ internal sealed class DeviceOptions
         {
             ProvisioningFailure.NoAnswer => (Cli.NoDevice,
                 $"check that this computer is on the {device}'s network and that the setup code is the one on its label (a {device} stays silent to a search with another setup code); "
-                + $"a {device} that is already provisioned and online does not answer searches either: reset it (hold its reset button) to provision it again"),
+                + $"a {device} that is already provisioned does not offer a session: reset it (hold its reset button) to provision it again"),
             ProvisioningFailure.WrongSetupCode => (Cli.WrongSetupCode, "check the setup code on the label, or scan the QR code again"),
+            ProvisioningFailure.AlreadyProvisioned => (Cli.DeviceBusy, $"the {device} already belongs to a cloud account: to provision it again, reset it (hold its reset button until the status LED changes), then run the command again"),
             ProvisioningFailure.Busy => (Cli.DeviceBusy, $"another APP is provisioning this {device}: wait until it is done (or for a minute) and run the command again"),
             ProvisioningFailure.ConnectionLost => (Cli.DeviceError, $"the connection to the {device} was lost: run the command again"),
             ProvisioningFailure.Refused => (Cli.DeviceError, $"the {device} refused the request: run the command again; if it persists, reset the {device}"),

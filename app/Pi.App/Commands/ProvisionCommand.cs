@@ -220,7 +220,7 @@ internal static class ProvisionCommand
                     {
                         throw new StepFailure("wifi", Cli.WifiFailure, $"the gateway could not join {joining}: {reason}", WifiNext(outcome.Reason, joining));
                     }
-                    Ui.Problem("wifi", $"the gateway could not join {joining}: {reason}; {WifiNext(outcome.Reason, joining)}");
+                    Ui.Problem("wifi", $"the gateway could not join {joining}: {reason}; it is back on its softAP: choose the network and enter the password again");
                     (ssid, password) = (null, null);
                 }
             }

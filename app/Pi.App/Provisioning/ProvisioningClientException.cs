@@ -30,6 +30,9 @@ public enum ProvisioningFailure
 
     /// <summary>The peer sent something the protocol does not allow (bad frame, failed tag, wrong reply).</summary>
     ProtocolError = 6,
+
+    /// <summary>The gateway already holds a registration (error <c>already_provisioned</c>): it must be reset first.</summary>
+    AlreadyProvisioned = 7,
 }
 
 /// <summary>

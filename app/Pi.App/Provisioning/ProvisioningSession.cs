@@ -140,9 +140,12 @@ public sealed class ProvisioningSession : IAsyncDisposable
     internal static ProvisioningClientException FromErrorFrame(ProvisioningError error)
     {
         var text = error.Message.Length > 200 ? error.Message[..200] : error.Message;
-        return error.Code == ProtocolErrorCode.Busy
-            ? new ProvisioningClientException(ProvisioningFailure.Busy, $"the device is busy: {text}", error.Code)
-            : new ProvisioningClientException(ProvisioningFailure.Refused, $"the device refused the request ({ProtocolErrors.Name(error.Code)}): {text}", error.Code);
+        return error.Code switch
+        {
+            ProtocolErrorCode.Busy => new ProvisioningClientException(ProvisioningFailure.Busy, $"the device is busy: {text}", error.Code),
+            ProtocolErrorCode.AlreadyProvisioned => new ProvisioningClientException(ProvisioningFailure.AlreadyProvisioned, $"the gateway is already provisioned: {text}", error.Code),
+            _ => new ProvisioningClientException(ProvisioningFailure.Refused, $"the device refused the request ({ProtocolErrors.Name(error.Code)}): {text}", error.Code),
+        };
     }
 
     private static ProvisioningFrameType ExpectedReply(ProvisioningMessage request) => request switch

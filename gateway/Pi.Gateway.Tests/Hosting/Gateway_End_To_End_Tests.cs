@@ -79,6 +79,16 @@ public sealed class Gateway_End_To_End_Tests
         Assert.True(ping!.Ok);
         Assert.Equal(LedState.Online, rig.Leds.Last);
 
+        // Provisioned: the softAP listener is gone and a search hears already_provisioned (rule 6).
+        var responder = await rig.ResponderAsync();
+        Assert.Null(responder.SessionEndPoint);
+        using (var late = new TestApp(identity.Mac, ProvisioningSecret.FromSetupCode(identity.SetupCode), rig.AnswerPort, user.Nonce))
+        {
+            await late.SendAsync(late.SealSearch(), responder.SearchEndPoint!, TestTimeouts.Token());
+            var refused = Assert.IsType<ProvisioningError>(await late.ReceiveAnswerAsync(TestTimeouts.Token()));
+            Assert.Equal(Pi.Protocol.Errors.ProtocolErrorCode.AlreadyProvisioned, refused.Code);
+        }
+
         // Long press: resetUnbind at the cloud, wipe, resetFlag, back to the softAP.
         rig.Button.PressLong();
         await rig.WaitForAsync(GatewayState.Unprovisioned);
@@ -88,6 +98,11 @@ public sealed class Gateway_End_To_End_Tests
         Assert.Contains(LedState.Resetting, rig.Leds.Shown);
         Assert.True(rig.Radio.AccessPointOn);
         Assert.Same(identity, rig.Store.Identity); // the identity stays
+        Assert.Null(rig.Runner.ProvisionedResponder);
+        using (var again = new TestApp(identity.Mac, ProvisioningSecret.FromSetupCode(identity.SetupCode), rig.AnswerPort, user.Nonce))
+        {
+            Assert.True((await again.SearchAsync(rig.Runner.ProvisioningServer!.SearchEndPoint!, TestTimeouts.Token())).Info.ResetFlag);
+        }
     }
 }
 
@@ -136,6 +151,26 @@ internal sealed class GatewayRig : IAsyncDisposable
     public GatewayRunner Runner { get; }
 
     public int AnswerPort => ((IPEndPoint)_answerSocket.LocalEndPoint!).Port;
+
+    /// <summary>The provisioned gateway's search responder, once the runner started it.</summary>
+    public async Task<ProvisioningServer> ResponderAsync()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Action handler = () => started.TrySetResult();
+        Runner.ListenersChanged += handler;
+        try
+        {
+            if (Runner.ProvisionedResponder is null)
+            {
+                await started.Task.WaitAsync(TestTimeouts.Wait);
+            }
+            return Runner.ProvisionedResponder ?? throw new InvalidOperationException("the responder stopped again");
+        }
+        finally
+        {
+            Runner.ListenersChanged -= handler;
+        }
+    }
 
     public System.Threading.Channels.Channel<GatewayState> States { get; } = System.Threading.Channels.Channel.CreateUnbounded<GatewayState>();
 

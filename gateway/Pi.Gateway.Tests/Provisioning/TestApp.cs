@@ -86,6 +86,17 @@ internal sealed class TestApp : IDisposable
         }
     }
 
+    /// <summary>The next datagram on port2 opened under this APP's agreekey: deviceInfo, or an error (already_provisioned).</summary>
+    public async Task<ProvisioningMessage> ReceiveAnswerAsync(CancellationToken cancellationToken)
+    {
+        var buffer = new byte[2048];
+        var received = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), cancellationToken);
+        var frame = ProvisioningFrame.Parse(buffer.AsSpan(0, received.ReceivedBytes));
+        var agreeKey = KeyDerivation.DeriveAgreeKey(_keyPair, ProvisioningRole.App, frame.PublicKey, Secret);
+        using var channel = new ProvisioningChannel(agreeKey, ProvisioningRole.App, ProvisioningTransport.Datagram, Secret.IsOpenMode);
+        return channel.Open(frame);
+    }
+
     /// <summary>H50: derives the agreekey from the gateway public key in the payload and opens deviceInfo.</summary>
     /// <exception cref="ProtocolException">Not for this APP (another agreekey), or not valid.</exception>
     public FoundGateway OpenDeviceInfo(byte[] datagram)

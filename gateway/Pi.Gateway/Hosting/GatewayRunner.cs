@@ -52,7 +52,14 @@ public sealed partial class GatewayRunner : BackgroundService
     private readonly ILogger<GatewayRunner> _logger;
     private readonly ProvisioningBridge _bridge;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // The provisioning listeners: _server while the softAP is up; _retiring for at most
+    // ListenerGrace after the registration, while the APP reads its ack; _responder otherwise, telling
+    // searchers the gateway is already provisioned (docs/protocol.md section 5, rule 6). The loop
+    // and the retiring task both change them, under _listeners.
+    private readonly SemaphoreSlim _listeners = new(1, 1);
     private ProvisioningServer? _server;
+    private ProvisioningServer? _retiring;
+    private ProvisioningServer? _responder;
     private GatewayIdentity? _identity;
 
     public GatewayRunner(
@@ -110,6 +117,12 @@ public sealed partial class GatewayRunner : BackgroundService
     /// <summary>Where the provisioning server listens while the softAP is up.</summary>
     public ProvisioningServer? ProvisioningServer => _server;
 
+    /// <summary>The search-only listener of a provisioned gateway (answers already_provisioned), when it runs.</summary>
+    public ProvisioningServer? ProvisionedResponder => Volatile.Read(ref _responder);
+
+    /// <summary>Raised when a provisioning listener (softAP or provisioned responder) started (for tests and diagnostics).</summary>
+    public event Action? ListenersChanged;
+
     /// <summary>Raised after every transition (for tests and diagnostics).</summary>
     public event Action<GatewayTransition>? Transitioned;
 
@@ -148,6 +161,11 @@ public sealed partial class GatewayRunner : BackgroundService
                         Post(new FaultReported(_time.GetUtcNow(), $"{command.GetType().Name} failed: {e.GetType().Name}"));
                     }
                 }
+                if (gatewayEvent is Started)
+                {
+                    // A gateway that boots registered never starts the softAP listener.
+                    await StartResponderAsync(stoppingToken).ConfigureAwait(false);
+                }
                 Transitioned?.Invoke(transition);
                 if (_machine.State == GatewayState.Stopped)
                 {
@@ -165,9 +183,22 @@ public sealed partial class GatewayRunner : BackgroundService
                 await timer.DisposeAsync().ConfigureAwait(false);
             }
             _timers.Clear();
-            if (_server is { } server)
+            await _listeners.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            try
             {
-                await server.DisposeAsync().ConfigureAwait(false);
+                foreach (var listener in new[] { _server, _retiring, _responder })
+                {
+                    if (listener is not null)
+                    {
+                        await listener.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+                _server = _retiring = null;
+                Volatile.Write(ref _responder, null);
+            }
+            finally
+            {
+                _listeners.Release();
             }
             await _cloud.DisconnectAsync().ConfigureAwait(false);
             _stopped.TrySetResult();
@@ -213,12 +244,23 @@ public sealed partial class GatewayRunner : BackgroundService
                 await StartProvisioningAsync(ct).ConfigureAwait(false);
                 break;
             case StopProvisioningListener:
-                if (_server is { } server)
+                await _listeners.WaitAsync(ct).ConfigureAwait(false);
+                try
                 {
-                    _server = null;
-                    // The APP may still be reading its last answer (registrationAck): let the session
-                    // end on its own, for a few seconds at most, before the sockets close.
-                    _ = StopWhenIdleAsync(server);
+                    if (_server is { } server)
+                    {
+                        _server = null;
+                        _retiring = server;
+                        // From now on a search hears already_provisioned and gets no session. The APP
+                        // may still be reading its last answer (registrationAck): let that session end
+                        // on its own, for a few seconds at most, before the sockets close.
+                        server.UpdateContext(server.Context with { Provisioned = true });
+                        _ = RetireAsync(server, ct);
+                    }
+                }
+                finally
+                {
+                    _listeners.Release();
                 }
                 break;
             case JoinWifi join:
@@ -314,9 +356,33 @@ public sealed partial class GatewayRunner : BackgroundService
 
     private async Task StartProvisioningAsync(CancellationToken ct)
     {
+        await _listeners.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await StartProvisioningCoreAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _listeners.Release();
+        }
+    }
+
+    private async Task StartProvisioningCoreAsync(CancellationToken ct)
+    {
         if (_server is not null || _identity is not { } identity)
         {
             return;
+        }
+        // Port1 is the softAP listener's again: a retiring listener ends now, the responder goes.
+        if (_retiring is { } retiring)
+        {
+            _retiring = null;
+            await retiring.DisposeAsync().ConfigureAwait(false);
+        }
+        if (Volatile.Read(ref _responder) is { } responder)
+        {
+            Volatile.Write(ref _responder, null);
+            await responder.DisposeAsync().ConfigureAwait(false);
         }
         var resetFlag = await _store.LoadResetFlagAsync(ct).ConfigureAwait(false);
         var station = await _radio.GetStationStatusAsync(ct).ConfigureAwait(false);
@@ -333,14 +399,81 @@ public sealed partial class GatewayRunner : BackgroundService
     private bool BindsAllInterfaces =>
         System.Net.IPAddress.TryParse(_provisioningOptions.BindAddress, out var bind) && bind.Equals(System.Net.IPAddress.Any);
 
-    private async Task StopWhenIdleAsync(ProvisioningServer server)
+    private async Task RetireAsync(ProvisioningServer server, CancellationToken ct)
     {
-        var deadline = _time.GetUtcNow() + ListenerGrace;
-        while (server.ConnectionCount > 0 && _time.GetUtcNow() < deadline)
+        try
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(50), _time).ConfigureAwait(false);
+            var deadline = _time.GetUtcNow() + ListenerGrace;
+            while (server.ConnectionCount > 0 && _time.GetUtcNow() < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), _time, ct).ConfigureAwait(false);
+            }
+            await _listeners.WaitAsync(ct).ConfigureAwait(false);
         }
-        await server.DisposeAsync().ConfigureAwait(false);
+        catch (OperationCanceledException)
+        {
+            // Shutting down: the loop's cleanup disposes every listener.
+            return;
+        }
+        try
+        {
+            if (!ReferenceEquals(_retiring, server))
+            {
+                // The softAP listener started again meanwhile and already ended this one.
+                return;
+            }
+            _retiring = null;
+            await server.DisposeAsync().ConfigureAwait(false);
+            await StartResponderCoreAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            LogResponderFailed(_logger, e.GetType().Name, e.Message);
+        }
+        finally
+        {
+            _listeners.Release();
+        }
+    }
+
+    private async Task StartResponderAsync(CancellationToken ct)
+    {
+        await _listeners.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await StartResponderCoreAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _listeners.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts the search-only listener of a provisioned gateway, unless another listener holds
+    /// port1. It is a courtesy to the APP (a clear "reset it first"), so a failure is logged, never
+    /// a fault.
+    /// </summary>
+    private async Task StartResponderCoreAsync(CancellationToken ct)
+    {
+        if (_server is not null || _retiring is not null || Volatile.Read(ref _responder) is not null || _identity is not { } identity
+            || ct.IsCancellationRequested || _machine.State is GatewayState.Stopped)
+        {
+            return;
+        }
+        var context = GatewayProvisioningContext.FromIdentity(identity, _options.OpenMode, resetFlag: false, joined: true) with { Provisioned = true };
+        var responder = new ProvisioningServer(_provisioningOptions, context, _bridge, _bridge, _loggers.CreateLogger<ProvisioningServer>(), _time);
+        try
+        {
+            await responder.StartAsync(ct).ConfigureAwait(false);
+            Volatile.Write(ref _responder, responder);
+            ListenersChanged?.Invoke();
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ArgumentException)
+        {
+            await responder.DisposeAsync().ConfigureAwait(false);
+            LogResponderFailed(_logger, e.GetType().Name, e.Message);
+        }
     }
 
     /// <summary>How long a provisioning session may finish after the listener was told to stop.</summary>
@@ -427,6 +560,9 @@ public sealed partial class GatewayRunner : BackgroundService
 
     [LoggerMessage(EventId = 2203, Level = LogLevel.Error, Message = "A gateway command failed")]
     private static partial void LogCommandFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2206, Level = LogLevel.Warning, Message = "The provisioned gateway's search responder is off ({Error}: {Reason}); searches get no answer")]
+    private static partial void LogResponderFailed(ILogger logger, string error, string reason);
 
     [LoggerMessage(EventId = 2204, Level = LogLevel.Warning, Message = "Unknown command {Command}")]
     private static partial void LogUnknownCommand(ILogger logger, string command);

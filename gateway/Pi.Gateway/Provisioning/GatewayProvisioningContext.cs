@@ -22,6 +22,10 @@ namespace Pi.Gateway.Provisioning;
 /// <param name="Ip">The address deviceInfo announces; null means the server's bind address (which must then be a specific one).</param>
 /// <param name="Product">Product name for deviceInfo, 1..64 bytes, or null.</param>
 /// <param name="Firmware">Firmware version for deviceInfo, 1..32 bytes, or null.</param>
+/// <param name="Provisioned">
+/// The gateway holds a registration: searches that open under its setup code are answered with
+/// <c>error already_provisioned</c> and no session is offered (docs/protocol.md section 5, rule 6).
+/// </param>
 public sealed record GatewayProvisioningContext(
     string Mac,
     string Sn,
@@ -32,7 +36,8 @@ public sealed record GatewayProvisioningContext(
     bool Joined,
     string? Ip = null,
     string? Product = "pi-gateway",
-    string? Firmware = null)
+    string? Firmware = null,
+    bool Provisioned = false)
 {
     /// <summary>The context of a stored identity: its setup code authenticates provisioning unless <paramref name="openMode"/>.</summary>
     public static GatewayProvisioningContext FromIdentity(

@@ -100,6 +100,19 @@ internal sealed class PendingSessions(int capacity, TimeSpan lifetime, TimeProvi
         }
     }
 
+    /// <summary>Forgets every pending session (the gateway was provisioned: no new session may start).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            foreach (var session in _sessions.Values)
+            {
+                session.Dispose();
+            }
+            _sessions.Clear();
+        }
+    }
+
     public void Dispose()
     {
         lock (_lock)

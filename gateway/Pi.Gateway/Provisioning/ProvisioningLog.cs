@@ -15,6 +15,12 @@ internal static partial class ProvisioningLog
     [LoggerMessage(2000, LogLevel.Information, "Provisioning: searches on udp {SearchEndPoint}, sessions on tcp {SessionEndPoint}, answers to udp {AnswerEndPoint} ({Mode})")]
     public static partial void Started(ILogger logger, IPEndPoint searchEndPoint, IPEndPoint sessionEndPoint, IPEndPoint answerEndPoint, string mode);
 
+    [LoggerMessage(2003, LogLevel.Information, "Provisioning: the gateway is provisioned; searches on udp {SearchEndPoint} are answered with already_provisioned (to {AnswerEndPoint})")]
+    public static partial void StartedProvisioned(ILogger logger, IPEndPoint searchEndPoint, IPEndPoint answerEndPoint);
+
+    [LoggerMessage(2014, LogLevel.Information, "Provisioning: told {Remote} that the gateway is already provisioned")]
+    public static partial void SearchAnsweredProvisioned(ILogger logger, EndPoint remote);
+
     [LoggerMessage(2001, LogLevel.Information, "Provisioning: stopped")]
     public static partial void Stopped(ILogger logger);
 

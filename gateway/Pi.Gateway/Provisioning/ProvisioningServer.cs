@@ -82,6 +82,7 @@ public sealed class ProvisioningServer : IAsyncDisposable
     /// <summary>
     /// Replaces what deviceInfo reports (joined a router, a new address, binding done); the next
     /// answered search uses it. A new secret applies to new searches; pending sessions keep theirs.
+    /// A provisioned context ends the pending sessions: searches then hear already_provisioned.
     /// </summary>
     /// <exception cref="ArgumentException">A field breaks its rule, or no address could be announced.</exception>
     public void UpdateContext(GatewayProvisioningContext context)
@@ -90,6 +91,11 @@ public sealed class ProvisioningServer : IAsyncDisposable
         context.Validate();
         RequireAdvertisable(context);
         Volatile.Write(ref _context, context);
+        if (context.Provisioned)
+        {
+            // Searches answered before now offered sessions; none may start on a provisioned gateway.
+            Volatile.Read(ref _run)?.ForgetPending();
+        }
     }
 
     /// <summary>Binds port1 and port3 and starts answering. Does nothing if already running.</summary>
@@ -109,7 +115,14 @@ public sealed class ProvisioningServer : IAsyncDisposable
             RequireAdvertisable(context);
             var run = ProvisioningRun.Start(_options, () => Context, AdvertisedIp, _handler, _ssids, _refusals, _logger, _time, () => Interlocked.Increment(ref _sessionIds));
             Volatile.Write(ref _run, run);
-            ProvisioningLog.Started(_logger, run.SearchEndPoint, run.SessionEndPoint, run.AnswerEndPoint, context.Secret.IsOpenMode ? "open mode" : "setup code");
+            if (run.SessionEndPoint is { } sessionEndPoint)
+            {
+                ProvisioningLog.Started(_logger, run.SearchEndPoint, sessionEndPoint, run.AnswerEndPoint, context.Secret.IsOpenMode ? "open mode" : "setup code");
+            }
+            else
+            {
+                ProvisioningLog.StartedProvisioned(_logger, run.SearchEndPoint, run.AnswerEndPoint);
+            }
             if (context.Secret.IsOpenMode)
             {
                 ProvisioningLog.OpenModeWarning(_logger);
@@ -175,7 +188,8 @@ public sealed class ProvisioningServer : IAsyncDisposable
 
     private void RequireAdvertisable(GatewayProvisioningContext context)
     {
-        if (context.Ip is null && _bindAddress.Equals(IPAddress.Any))
+        // A provisioned gateway's answer is an error: it announces no address.
+        if (context.Ip is null && !context.Provisioned && _bindAddress.Equals(IPAddress.Any))
         {
             throw new ArgumentException("the context needs an Ip for deviceInfo when the server binds all interfaces (0.0.0.0)", nameof(context));
         }

@@ -12,7 +12,8 @@ namespace Pi.Gateway.Provisioning;
 /// port1 (S12/H4, S13): opens each searchDevice datagram under the searchkey, checks that it asks
 /// for this gateway, makes a new gateway key pair for it, derives the agreekey, leaves a pending
 /// session for the APP's connection and broadcasts the sealed deviceInfo to port2. A datagram that
-/// fails any check gets no answer and one (rate-limited) log line.
+/// fails any check gets no answer and one (rate-limited) log line. A provisioned gateway answers an
+/// authentic search for it with <c>error already_provisioned</c> instead, and keeps no session.
 /// </summary>
 /// <remarks>
 /// One loop handles one datagram at a time: the work per search is bounded (a key pair and an ECDH
@@ -74,13 +75,14 @@ internal sealed class SearchListener(
     private async Task HandleAsync(int length, EndPoint remote, CancellationToken cancellationToken)
     {
         byte[] answer;
+        bool provisioned;
         try
         {
             if (length > ProvisioningFrame.MaxDatagramSize)
             {
                 throw new ProtocolException(ProtocolErrorCode.FrameTooLarge, $"a datagram larger than {ProvisioningFrame.MaxDatagramSize} bytes");
             }
-            answer = Answer(_buffer.AsSpan(0, length));
+            answer = Answer(_buffer.AsSpan(0, length), out provisioned);
         }
         catch (ProtocolException ex)
         {
@@ -90,7 +92,14 @@ internal sealed class SearchListener(
         try
         {
             await socket.SendToAsync(answer, SocketFlags.None, answerEndPoint, cancellationToken).ConfigureAwait(false);
-            ProvisioningLog.SearchAnswered(logger, remote, pending.Count);
+            if (provisioned)
+            {
+                ProvisioningLog.SearchAnsweredProvisioned(logger, remote);
+            }
+            else
+            {
+                ProvisioningLog.SearchAnswered(logger, remote, pending.Count);
+            }
         }
         catch (SocketException ex)
         {
@@ -100,7 +109,7 @@ internal sealed class SearchListener(
         }
     }
 
-    private byte[] Answer(ReadOnlySpan<byte> datagram)
+    private byte[] Answer(ReadOnlySpan<byte> datagram, out bool provisioned)
     {
         var frame = ProvisioningFrame.Parse(datagram, ProvisioningFrame.MaxDatagramSize);
         if (frame.Type != ProvisioningFrameType.SearchDevice || frame.Sender != ProvisioningRole.App)
@@ -124,6 +133,14 @@ internal sealed class SearchListener(
             agreeKey = KeyDerivation.DeriveAgreeKey(keyPair, ProvisioningRole.Gateway, frame.PublicKey, current.Secret);
             gatewayPublicKey = keyPair.PublicKey.ToArray();
         }
+        var openMode = current.Secret.IsOpenMode;
+        provisioned = current.Provisioned;
+        if (provisioned)
+        {
+            // Rule 6: no session for a provisioned gateway; the APP learns why under its agreekey.
+            using var datagrams = new ProvisioningChannel(agreeKey, ProvisioningRole.Gateway, ProvisioningTransport.Datagram, openMode);
+            return datagrams.Seal(new ProvisioningError(ProtocolErrorCode.AlreadyProvisioned, "this gateway is already provisioned: reset it (long press) to provision it again"), gatewayPublicKey);
+        }
         var hash = search.Random is { } random ? BindingHash.Compute(current.VerificationCode.Reveal(), random) : null;
         var info = new DeviceInfo(
             advertisedIp(current),
@@ -136,7 +153,6 @@ internal sealed class SearchListener(
             hash,
             current.Product,
             current.Firmware);
-        var openMode = current.Secret.IsOpenMode;
         byte[] answer;
         using (var datagrams = new ProvisioningChannel(agreeKey, ProvisioningRole.Gateway, ProvisioningTransport.Datagram, openMode))
         {

@@ -100,6 +100,8 @@ public enum ProtocolErrorCode
     [JsonStringEnumMemberName("service_expired")] ServiceExpired = 411,
     /// <summary>The command is not known to the receiver.</summary>
     [JsonStringEnumMemberName("unknown_command")] UnknownCommand = 412,
+    /// <summary>The gateway already holds a registration: it must be reset before it can be provisioned again.</summary>
+    [JsonStringEnumMemberName("already_provisioned")] AlreadyProvisioned = 413,
 
     /// <summary>The receiver failed for a reason of its own; details are in its log.</summary>
     [JsonStringEnumMemberName("internal")] Internal = 500,
