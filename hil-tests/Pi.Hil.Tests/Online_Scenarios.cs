@@ -58,9 +58,10 @@ public sealed class Other_User_Bind_Scenario(ITestOutputHelper output)
             var bob = await rig.App.SignUpAsync(rig.Cloud, "bob", ct);
             var tid = await Steps.ProvisionToOnlineAsync(rig, alice, ct);
 
-            // Bob holds the label but the gateway is online: its provisioning listener is closed (exit 9).
-            var silent = await Steps.ProvisionAsync(rig, bob, ct);
-            Assert.True(silent.ExitCode == 9, silent.ToString());
+            // Bob holds the label but the gateway is provisioned: it answers already_provisioned (exit 11).
+            var refusedProvision = await Steps.ProvisionAsync(rig, bob, ct);
+            Assert.True(refusedProvision.ExitCode == 11, refusedProvision.ToString());
+            Assert.Equal("failed", refusedProvision.OutcomeName);
             // Bob's bind with a valid binding hash (his login's nonce and the label's verification code) is refused: bound to Alice.
             var hash = BindingHash.Compute(rig.Gateway.VerificationCode(), Steps.Session(bob).Nonce);
             using (var refused = await Steps.PostAsUserAsync(rig, bob, $"/api/gateways/{tid}/bind", new { hash }, ct))
@@ -101,7 +102,10 @@ public sealed class Cloud_Restart_Scenario(ITestOutputHelper output)
             await rig.Cloud.KillAsync(ct);
             await lost;
             output.WriteLine($"the gateway noticed: {rig.Gateway.State}");
-            await rig.WaitForLedPatternAsync(LedState.CloudUnreachable, TimeSpan.FromSeconds(10), ct);
+            // A glance at the LEDs: green on, red double flashes. (Each reconnect attempt restarts the
+            // pattern from its beginning, so a full 2 s cycle may never show: look for the flashes.)
+            var glance = await rig.RecordLedsAsync(TimeSpan.FromSeconds(2.5), ct);
+            Assert.True(LedPatternMatcher.Find(glance, LedState.CloudUnreachable, 3) is not null, glance.ToString());
 
             await rig.Cloud.StartAsync(ct);
             Assert.NotEqual(pid, rig.CloudProcess.Process!.Pid);
