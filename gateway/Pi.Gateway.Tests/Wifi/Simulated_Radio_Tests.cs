@@ -162,4 +162,39 @@ public sealed class Simulated_Radio_Tests
             again.Networks.Select(n => (n.Ssid, n.Password, n.Signal, n.EffectiveSecurity, n.Ip, n.JoinDelay, n.Failure)));
         Assert.Contains("\"security\": \"enterprise\"", world.ToJson(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_a_station_file_a_new_radio_is_back_on_the_router_the_old_one_joined_until_it_is_forgotten()
+    {
+        // Found by the HIL rig (hil-tests): a restarted simulated gateway forgot its router and fell
+        // back to the softAP while registered, which a real radio (wpa_supplicant's saved network) does not.
+        var file = Path.Combine(Directory.CreateTempSubdirectory("pi-sim-station-").FullName, "station");
+        SimulatedWifiRadio WithFile()
+        {
+            var world = SimulatedWifiOptions.Parse(new MemoryStream(Encoding.UTF8.GetBytes(World)));
+            world.StationFile = file;
+            return new SimulatedWifiRadio(world, _time);
+        }
+        try
+        {
+            Assert.True((await JoinAsync(WithFile(), "Home", "correct horse", TimeSpan.FromSeconds(30))).Joined);
+            Assert.True(File.Exists(file));
+            Assert.DoesNotContain("correct horse", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+
+            var restarted = WithFile();
+            var status = await restarted.GetStationStatusAsync(CancellationToken.None);
+            Assert.True(status.Connected);
+            Assert.Equal(("Home", "192.168.1.20"), (status.Ssid, status.Ip));
+
+            await restarted.ForgetAsync(CancellationToken.None);
+            Assert.False(File.Exists(file));
+            Assert.False((await WithFile().GetStationStatusAsync(CancellationToken.None)).Connected);
+            // Without a file nothing is kept.
+            Assert.False((await Radio().GetStationStatusAsync(CancellationToken.None)).Connected);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
 }

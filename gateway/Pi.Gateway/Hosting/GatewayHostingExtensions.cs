@@ -40,9 +40,7 @@ public static class GatewayHostingExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton(_ =>
         {
-            var failSafe = configuration.GetValue<TimeSpan?>("Gateway:FailSafeTimeout");
-            var options = new GatewayStateMachineOptions();
-            options = failSafe is { } timeout ? options with { FailSafeTimeout = timeout } : options;
+            var options = ReadStateMachineOptions(configuration);
             var problems = options.Validate();
             return problems.Count == 0 ? options : throw new OptionsValidationException(nameof(GatewayStateMachineOptions), typeof(GatewayStateMachineOptions), problems);
         });
@@ -69,6 +67,37 @@ public static class GatewayHostingExtensions
         // (it is disabled when NOTIFY_SOCKET is absent).
         builder.Services.TryAddSingleton<Microsoft.Extensions.Hosting.Systemd.ISystemdNotifier, Microsoft.Extensions.Hosting.Systemd.SystemdNotifier>();
         return builder;
+    }
+
+    /// <summary>
+    /// The state machine's options from <c>Gateway:StateMachine</c> (Core/README.md), key by key
+    /// (the gateway binds without reflection); the older <c>Gateway:FailSafeTimeout</c> still works.
+    /// </summary>
+    public static GatewayStateMachineOptions ReadStateMachineOptions(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(GatewayStateMachineOptions.SectionName);
+        var o = new GatewayStateMachineOptions();
+        TimeSpan Time(string key, TimeSpan current) => section.GetValue<TimeSpan?>(key) ?? current;
+        o = o with { FailSafeTimeout = configuration.GetValue<TimeSpan?>("Gateway:FailSafeTimeout") ?? o.FailSafeTimeout };
+        return o with
+        {
+            FailSafeTimeout = Time(nameof(o.FailSafeTimeout), o.FailSafeTimeout),
+            WifiJoinTimeout = Time(nameof(o.WifiJoinTimeout), o.WifiJoinTimeout),
+            CompletionGrace = Time(nameof(o.CompletionGrace), o.CompletionGrace),
+            LoginTimeout = Time(nameof(o.LoginTimeout), o.LoginTimeout),
+            BackoffInitial = Time(nameof(o.BackoffInitial), o.BackoffInitial),
+            BackoffMax = Time(nameof(o.BackoffMax), o.BackoffMax),
+            BackoffJitter = section.GetValue<double?>(nameof(o.BackoffJitter)) ?? o.BackoffJitter,
+            BadCredentialsLimit = section.GetValue<int?>(nameof(o.BadCredentialsLimit)) ?? o.BadCredentialsLimit,
+            ServiceRetryInterval = Time(nameof(o.ServiceRetryInterval), o.ServiceRetryInterval),
+            KeyExpiryWarning = Time(nameof(o.KeyExpiryWarning), o.KeyExpiryWarning),
+            ResetUnbindTimeout = Time(nameof(o.ResetUnbindTimeout), o.ResetUnbindTimeout),
+            WipeTimeout = Time(nameof(o.WipeTimeout), o.WipeTimeout),
+            PairingWindow = Time(nameof(o.PairingWindow), o.PairingWindow),
+            MaxPairingWindow = Time(nameof(o.MaxPairingWindow), o.MaxPairingWindow),
+            HeartbeatInterval = Time(nameof(o.HeartbeatInterval), o.HeartbeatInterval),
+        };
     }
 }
 

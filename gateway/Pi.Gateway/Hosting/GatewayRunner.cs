@@ -267,6 +267,13 @@ public sealed partial class GatewayRunner : BackgroundService
                 Background(async () =>
                 {
                     var result = await _radio.JoinAsync(join.Ssid, join.Password.Reveal(), join.Timeout, ct).ConfigureAwait(false);
+                    if (result.Joined && _server is { } listener)
+                    {
+                        // The APP's second search comes over the router's LAN: deviceInfo says joined
+                        // and, from a listener on all interfaces, names the address the join got (the
+                        // softAP's is gone). A listener bound to one address keeps naming that one.
+                        listener.UpdateContext(listener.Context with { Joined = true, Ip = BindsAllInterfaces ? result.Ip ?? listener.Context.Ip : listener.Context.Ip });
+                    }
                     _bridge.CompleteJoin(result);
                     return result.Joined
                         ? new WifiJoined(_time.GetUtcNow(), result.Ip ?? "")
@@ -379,11 +386,18 @@ public sealed partial class GatewayRunner : BackgroundService
         }
         var resetFlag = await _store.LoadResetFlagAsync(ct).ConfigureAwait(false);
         var station = await _radio.GetStationStatusAsync(ct).ConfigureAwait(false);
-        var context = GatewayProvisioningContext.FromIdentity(identity, _options.OpenMode, resetFlag, station.Connected, station.Ip);
+        // Not joined, listening on all interfaces (the default, which broadcasts need): the APP
+        // reaches the gateway on its softAP, so deviceInfo names the softAP's address. A listener
+        // bound to one address names that one itself.
+        var ip = station.Connected || !BindsAllInterfaces ? station.Ip : new AccessPointSettings(SoftApSsid()).Address;
+        var context = GatewayProvisioningContext.FromIdentity(identity, _options.OpenMode, resetFlag, station.Connected, ip);
         var server = new ProvisioningServer(_provisioningOptions, context, _bridge, _bridge, _loggers.CreateLogger<ProvisioningServer>(), _time);
         await server.StartAsync(ct).ConfigureAwait(false);
         _server = server;
     }
+
+    private bool BindsAllInterfaces =>
+        System.Net.IPAddress.TryParse(_provisioningOptions.BindAddress, out var bind) && bind.Equals(System.Net.IPAddress.Any);
 
     private async Task RetireAsync(ProvisioningServer server, CancellationToken ct)
     {

@@ -54,6 +54,8 @@ public static class WifiServiceCollectionExtensions
         {
             world.MacAddress = mac;
         }
+        // Only an explicit path: the default one is wpa_supplicant's file under /etc.
+        world.StationFile = options.StationConfigPath;
         return world;
     }
 

@@ -19,6 +19,14 @@ public sealed class SimulatedWifiOptions
     /// <summary>How long a join takes unless the network says otherwise.</summary>
     public TimeSpan JoinDelay { get; set; } = TimeSpan.Zero;
 
+    /// <summary>
+    /// Where the radio keeps the router it joined (<c>Wifi:StationConfigPath</c>; not part of the
+    /// world file), so a restarted simulated gateway is back on it as a real one is after a reboot.
+    /// Null: only in memory.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string? StationFile { get; set; }
+
     /// <summary>The networks in range.</summary>
     public IList<SimulatedNetwork> Networks
     {

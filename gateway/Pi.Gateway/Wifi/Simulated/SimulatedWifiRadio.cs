@@ -60,6 +60,12 @@ public sealed class SimulatedWifiRadio : IWifiRadio
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _ = WifiOptions.TryParseMac(options.MacAddress, out var mac);
         MacAddress = mac;
+        // Back on the saved router after a restart, as a real radio is after a reboot.
+        if (options.StationFile is { } file && File.Exists(file))
+        {
+            var ssid = File.ReadAllText(file).TrimEnd('\n');
+            _joined = options.Networks.FirstOrDefault(n => string.Equals(n.Ssid, ssid, StringComparison.Ordinal) && n.Ip is not null);
+        }
     }
 
     /// <inheritdoc />
@@ -202,9 +208,31 @@ public sealed class SimulatedWifiRadio : IWifiRadio
         {
             _joined = network;
             Record(SimulatedWifiEventKind.Joined, ssid);
+            SaveStation(ssid);
         }
         _logger.Joined(Name, ssid, network.Ip);
         return JoinResult.Success(network.Ip);
+    }
+
+    // The saved router (its SSID only; 0600, replaced by rename), or none.
+    private void SaveStation(string? ssid)
+    {
+        if (_options.StationFile is not { } file)
+        {
+            return;
+        }
+        if (ssid is null)
+        {
+            File.Delete(file);
+            return;
+        }
+        var temporary = file + ".tmp";
+        File.WriteAllText(temporary, ssid + "\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        File.Move(temporary, file, overwrite: true);
     }
 
     private JoinResult Fail(string ssid, WifiFailure failure)
@@ -225,6 +253,7 @@ public sealed class SimulatedWifiRadio : IWifiRadio
         {
             _joined = null;
             Record(SimulatedWifiEventKind.Forgot);
+            SaveStation(null);
         }
         _logger.Forgot(Name);
         return Task.CompletedTask;
