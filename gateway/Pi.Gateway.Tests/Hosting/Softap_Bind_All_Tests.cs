@@ -36,6 +36,9 @@ public sealed class Softap_Bind_All_Tests
                 "--Provisioning:BindAddress=0.0.0.0", "--Provisioning:SearchPort=0", "--Provisioning:SessionPort=0",
                 $"--Provisioning:AnswerPort={answerPort}", "--Provisioning:BroadcastAddress=127.255.255.255",
                 "--Bridge:Enabled=false", "--Logging:LogLevel:Default=Warning",
+                // A quick fail-safe, so the test sees a join that never reaches Online rolled back.
+                "--Gateway:StateMachine:WifiJoinTimeout=00:00:01", "--Gateway:StateMachine:CompletionGrace=00:00:01",
+                "--Gateway:StateMachine:LoginTimeout=00:00:01", "--Gateway:StateMachine:FailSafeTimeout=00:00:06",
             ];
             using var host = GatewayApp.CreateBuilder(args).Build();
             var runner = host.Services.GetRequiredService<GatewayRunner>();
@@ -66,6 +69,18 @@ public sealed class Softap_Bind_All_Tests
             var again = await app.SearchAsync(new IPEndPoint(IPAddress.Loopback, runner.ProvisioningServer!.SearchEndPoint!.Port), TestTimeouts.Token());
             Assert.True(again.Info.Joined);
             Assert.Equal("192.168.1.77", again.Info.Ip);
+
+            // No registration arrives: the fail-safe rolls back to the softAP, and deviceInfo names the
+            // softAP's address again (not the router-LAN one, which the APP cannot reach from there).
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            {
+                while (await states.Reader.ReadAsync(timeout.Token) != GatewayState.Unprovisioned)
+                {
+                }
+            }
+            var rolledBack = await app.SearchAsync(new IPEndPoint(IPAddress.Loopback, runner.ProvisioningServer!.SearchEndPoint!.Port), TestTimeouts.Token());
+            Assert.False(rolledBack.Info.Joined);
+            Assert.Equal("192.168.4.1", rolledBack.Info.Ip);
             await host.StopAsync();
         }
         finally
