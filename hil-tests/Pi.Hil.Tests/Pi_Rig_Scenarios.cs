@@ -3,6 +3,7 @@ using Pi.Hil.Leds;
 using Pi.Hil.Pi;
 using Pi.Hil.Processes;
 using Xunit.Abstractions;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Tests;
 

@@ -5,6 +5,7 @@ using Pi.Gateway.Leds;
 using Pi.Hil.Leds;
 using Pi.Hil.Pi;
 using Pi.Hil.Processes;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Tests;
 

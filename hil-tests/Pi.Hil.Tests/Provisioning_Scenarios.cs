@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Pi.Gateway.Leds;
 using Pi.Hil.Leds;
 using Xunit.Abstractions;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Tests;
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Pi.Hil.Simulated;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Tests;
 

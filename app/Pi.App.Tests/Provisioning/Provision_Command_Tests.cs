@@ -7,6 +7,7 @@ using Pi.Cloud.Testing;
 using Pi.Gateway.Core;
 using Pi.Protocol.Crypto;
 using Spectre.Console.Testing;
+using Pi.Protocol.Labels;
 
 namespace Pi.App.Tests.Provisioning;
 
@@ -288,7 +289,7 @@ public sealed class Label_Payload_Tests
     public void Reads_the_gateways_label_and_refuses_what_is_not_one_without_repeating_the_text()
     {
         var code = SetupCode.Generate();
-        Assert.True(LabelPayload.TryParse($"  PIGW:1;N:pi\\;gw;X:ignored;M:b8:27:eb:12:34:56;S:{code.ToCanonicalString()};\n", out var payload, out _));
+        Assert.True(QrPayload.TryParse($"  PIGW:1;N:pi\\;gw;X:ignored;M:b8:27:eb:12:34:56;S:{code.ToCanonicalString()};\n", out var payload, out _));
         Assert.Equal(("B8:27:EB:12:34:56", code, "pi;gw"), (payload!.Mac, payload.SetupCode, payload.Ssid));
         Assert.DoesNotContain(code.ToCanonicalString(), payload.ToString(), StringComparison.Ordinal);
 
@@ -299,7 +300,7 @@ public sealed class Label_Payload_Tests
             "PIGW:1;M:B8:27:EB:12:34:56;S:" + code.ToCanonicalString()[..10] + ";",
         })
         {
-            Assert.False(LabelPayload.TryParse(bad, out _, out var error), bad);
+            Assert.False(QrPayload.TryParse(bad, out _, out var error), bad);
             Assert.DoesNotContain(code.ToCanonicalString(), error, StringComparison.Ordinal);
         }
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Pi.App.Provisioning;
+using Pi.Protocol.Labels;
 using Pi.Protocol.Crypto;
 using Pi.Protocol.Framing;
 
@@ -55,12 +56,12 @@ internal sealed class DeviceOptions
     public IEnumerable<Option> All => [Qr, Mac, SetupCode, Search, AnswerPort, Interface, Timeout, OnlineTimeout, ShowSecrets];
 
     /// <summary>The device to look for: from <c>--qr</c>, or from <c>--mac</c> and <c>--setup-code</c>.</summary>
-    public async Task<LabelPayload> ReadTargetAsync(ParseResult parse, CliContext io, CancellationToken cancellationToken)
+    public async Task<DeviceTarget> ReadTargetAsync(ParseResult parse, CliContext io, CancellationToken cancellationToken)
     {
         var qr = parse.GetValue(Qr);
         var mac = parse.GetValue(Mac);
         var code = parse.GetValue(SetupCode);
-        LabelPayload target;
+        DeviceTarget target;
         if (qr is not null)
         {
             if (mac is not null || code is not null)
@@ -69,11 +70,11 @@ internal sealed class DeviceOptions
             }
             var text = await Io.InputReader.ReadTextAsync(qr, "QR payload", io, cancellationToken).ConfigureAwait(false);
             io.AddSecret(text);
-            if (!LabelPayload.TryParse(text, out var payload, out var error))
+            if (!QrPayload.TryParse(text, out var payload, out var error))
             {
                 throw new UsageException($"--qr: {error}");
             }
-            target = payload;
+            target = DeviceTarget.From(payload);
         }
         else
         {
@@ -81,14 +82,17 @@ internal sealed class DeviceOptions
             {
                 throw new UsageException("say which device: --qr <payload>, or --mac <MAC> with --setup-code <CODE>");
             }
-            var normalized = LabelPayload.NormalizeMac(mac) ?? throw new UsageException("--mac must be a MAC like AA:BB:CC:DD:EE:FF");
+            if (!DeviceMac.TryNormalize(mac, out var normalized))
+            {
+                throw new UsageException("--mac must be a unicast MAC like AA:BB:CC:DD:EE:FF");
+            }
             var text = await Io.InputReader.ReadTextAsync(code, "setup code", io, cancellationToken).ConfigureAwait(false);
             io.AddSecret(text);
             if (!Pi.Protocol.Crypto.SetupCode.TryParse(text, out var setupCode, out var reason))
             {
                 throw new UsageException($"--setup-code: {reason}");
             }
-            target = new LabelPayload(normalized, setupCode, null);
+            target = new DeviceTarget(normalized, setupCode, null);
         }
         io.AddSecret(target.SetupCode.ToCanonicalString());
         io.AddSecret(target.SetupCode.ToDisplayString());

@@ -160,7 +160,7 @@ internal static class ProvisionCommand
             }
         }
 
-        public async Task<int> ProvisionAsync(LabelPayload target, SearchOptions options, System.Net.IPEndPoint lanSearch, SessionFile login, string? verificationCode,
+        public async Task<int> ProvisionAsync(DeviceTarget target, SearchOptions options, System.Net.IPEndPoint lanSearch, SessionFile login, string? verificationCode,
             string? fixedSsid, string? fixedPassword, TimeSpan onlineTimeout, CancellationToken cancellationToken)
         {
             _mac = target.Mac;

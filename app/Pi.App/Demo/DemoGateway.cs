@@ -10,6 +10,7 @@ using Pi.Gateway.Core;
 using Pi.Gateway.Hosting;
 using Pi.Gateway.Qr;
 using Pi.Gateway.State;
+using Pi.Protocol.Labels;
 
 namespace Pi.App.Demo;
 

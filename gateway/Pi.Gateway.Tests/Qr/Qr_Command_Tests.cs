@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Pi.Gateway.Qr;
 using Pi.Gateway.State;
 using Pi.Gateway.Tests.State.Support;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Tests.Qr;
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Pi.Gateway.Qr;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Tests.Qr;
 

@@ -1,5 +1,6 @@
 using Pi.Gateway.Qr;
 using Pi.Protocol.Crypto;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Tests.Qr;
 

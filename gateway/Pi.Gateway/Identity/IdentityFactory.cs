@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Pi.Gateway.State;
 using Pi.Protocol.Crypto;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Identity;
 
@@ -27,13 +28,13 @@ public sealed class IdentityFactory
     }
 
     /// <summary>A new identity for the interface <paramref name="mac"/>.</summary>
-    /// <param name="mac">The Wi-Fi interface's MAC, in any form <see cref="GatewayMac"/> accepts.</param>
+    /// <param name="mac">The Wi-Fi interface's MAC, in any form <see cref="DeviceMac"/> accepts.</param>
     /// <param name="serialNumber">The serial number to use; null to take the Pi's (or a random one).</param>
     /// <param name="cancellationToken">Cancels reading the Pi's serial.</param>
     /// <exception cref="ArgumentException">The MAC or the serial number is not acceptable.</exception>
     public async Task<GatewayIdentity> CreateAsync(string mac, string? serialNumber, CancellationToken cancellationToken)
     {
-        var normalizedMac = GatewayMac.Normalize(mac);
+        var normalizedMac = DeviceMac.Normalize(mac);
         string sn;
         if (serialNumber is not null)
         {

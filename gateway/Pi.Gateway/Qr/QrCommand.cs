@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Pi.Gateway.State;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Qr;
 

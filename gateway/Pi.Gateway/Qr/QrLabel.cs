@@ -1,5 +1,6 @@
 using System.Text;
 using QRCoder;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Qr;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Pi.Gateway.Identity;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.Qr;
 
@@ -52,7 +53,7 @@ public static class SoftApSsid
         {
             throw new ArgumentException(string.Join("; ", errors), nameof(brand));
         }
-        var bytes = GatewayMac.ToBytes(mac);
+        var bytes = DeviceMac.ToBytes(mac);
         return $"{brand}_{category}_{Convert.ToHexString(bytes, 3, 3)}";
     }
 

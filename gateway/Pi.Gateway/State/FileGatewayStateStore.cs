@@ -4,6 +4,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Pi.Gateway.Identity;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.State;
 
@@ -91,7 +92,7 @@ public sealed partial class FileGatewayStateStore : IGatewayStateStore, IDisposa
     /// <exception cref="ArgumentException"><paramref name="mac"/> or <paramref name="serialNumber"/> is not acceptable.</exception>
     public Task<GatewayIdentity> LoadOrCreateIdentityAsync(string mac, string? serialNumber, CancellationToken cancellationToken)
     {
-        var interfaceMac = GatewayMac.Normalize(mac);
+        var interfaceMac = DeviceMac.Normalize(mac);
         return LockedAsync(async () =>
         {
             var load = await LoadAsync(IdentityFileName, StateJsonContext.Default.IdentityFile, StateRules.ToIdentity, StateRules.Check, moveAsideWhenCorrupt: false, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using Pi.Gateway.Identity;
 using Pi.Protocol;
 using Pi.Protocol.Crypto;
+using Pi.Protocol.Labels;
 
 namespace Pi.Gateway.State;
 
@@ -26,7 +27,7 @@ internal static class StateRules
         {
             return $"'sn' must be 1 to {IdentityFactory.MaxSerialNumberLength} printable ASCII characters without spaces";
         }
-        if (!GatewayMac.TryNormalize(identity.Mac, out var mac) || mac != identity.Mac)
+        if (!DeviceMac.TryNormalize(identity.Mac, out var mac) || mac != identity.Mac)
         {
             return "'mac' must be a unicast MAC written AA:BB:CC:DD:EE:FF";
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil;
 

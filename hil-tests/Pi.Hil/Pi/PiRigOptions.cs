@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Pi;
 

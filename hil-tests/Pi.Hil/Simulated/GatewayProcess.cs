@@ -6,6 +6,7 @@ using Pi.Gateway.Qr;
 using Pi.Hil.Leds;
 using Pi.Hil.Processes;
 using Pi.Protocol.Crypto;
+using Pi.Protocol.Labels;
 
 namespace Pi.Hil.Simulated;
 

@@ -1,14 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Net.NetworkInformation;
 
-namespace Pi.Gateway.Identity;
+namespace Pi.Protocol.Labels;
 
 /// <summary>
-/// The gateway's MAC as the protocol writes it (deviceInfo, the QR label): six upper-case hex pairs
+/// A device's MAC as the protocol writes it (searchDevice, deviceInfo, the QR label; gateways and
+/// sub-devices alike): six upper-case hex pairs
 /// separated by colons, <c>AA:BB:CC:DD:EE:FF</c>. Input may also use '-' or no separator, any case.
 /// A Wi-Fi interface's address is a unicast address that is not all zeros; others are refused.
 /// </summary>
-public static class GatewayMac
+public static class DeviceMac
 {
     /// <summary>Length of the normalized form.</summary>
     public const int Length = 17;

@@ -1,13 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
-using Pi.Gateway.Identity;
 using Pi.Protocol.Crypto;
 
-namespace Pi.Gateway.Qr;
+namespace Pi.Protocol.Labels;
 
 /// <summary>
-/// What the gateway's QR label holds: its MAC, its setup code and its softAP's SSID, as text the APP
-/// parses after scanning.
+/// What a gateway's QR label holds: its MAC, its setup code and its softAP's SSID, as text the APP
+/// parses after scanning. The gateway writes it (<c>Pi.Gateway qr</c>), the APP reads it; both use this type.
 /// </summary>
 /// <remarks>
 /// <para>Format, version 1: <c>PIGW:1;M:&lt;mac&gt;;S:&lt;setup code&gt;;N:&lt;ssid&gt;;</c>, e.g.
@@ -35,6 +34,9 @@ public sealed record QrPayload
     /// <summary>The version this build writes and reads.</summary>
     public const int Version = 1;
 
+    /// <summary>The longest SSID in bytes of UTF-8 (IEEE 802.11).</summary>
+    public const int MaxSsidBytes = 32;
+
     /// <summary>The longest payload a reader accepts.</summary>
     public const int MaxLength = 512;
 
@@ -43,7 +45,7 @@ public sealed record QrPayload
     public QrPayload(string mac, SetupCode setupCode, string ssid)
     {
         ArgumentNullException.ThrowIfNull(setupCode);
-        Mac = GatewayMac.Normalize(mac);
+        Mac = DeviceMac.Normalize(mac);
         SetupCode = setupCode;
         Ssid = IsValidSsid(ssid) ? ssid : throw new ArgumentException("the SSID must be 1 to 32 bytes of UTF-8 without control characters", nameof(ssid));
     }
@@ -116,7 +118,7 @@ public sealed record QrPayload
                 return Fail($"field {key} appears twice", out error);
             }
         }
-        if (!fields.TryGetValue("M", out var mac) || !GatewayMac.TryNormalize(mac, out var normalizedMac))
+        if (!fields.TryGetValue("M", out var mac) || !DeviceMac.TryNormalize(mac, out var normalizedMac))
         {
             return Fail("field M must hold the MAC as AA:BB:CC:DD:EE:FF", out error);
         }
@@ -141,7 +143,7 @@ public sealed record QrPayload
     public override string ToString() => $"QrPayload {{ Mac = {Mac}, SetupCode = ***, Ssid = {Ssid} }}";
 
     /// <summary>1 to 32 bytes of UTF-8 without control characters.</summary>
-    internal static bool IsValidSsid(string? ssid)
+    public static bool IsValidSsid(string? ssid)
     {
         if (string.IsNullOrEmpty(ssid) || ssid.Any(char.IsControl))
         {
@@ -149,7 +151,7 @@ public sealed record QrPayload
         }
         try
         {
-            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(ssid) <= SoftApSsid.MaxBytes;
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetByteCount(ssid) <= MaxSsidBytes;
         }
         catch (EncoderFallbackException)
         {
