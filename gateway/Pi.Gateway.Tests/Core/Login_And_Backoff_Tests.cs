@@ -212,6 +212,27 @@ public sealed class Login_And_Backoff_Tests
     }
 
     [Fact]
+    public void A_reused_session_the_cloud_no_longer_knows_logs_in_at_once_and_a_fresh_one_refused_waits_the_backoff()
+    {
+        var h = new Harness();
+        h.BootOnline();
+        h.Send(n => new SessionLost(n)); // the cloud went away
+        h.Advance(h.Model.Timers[GatewayTimer.Reconnect].Duration);
+        Assert.Equal(GatewayState.Online, h.State); // the reconnect reuses the last login's session
+        Assert.Contains(new ConnectSession(), h.Actions);
+
+        h.Send(n => new SessionRefused(n)); // the restarted cloud does not know that session
+
+        Assert.Equal(GatewayState.LoggingIn, h.State); // no backoff first
+        Assert.Contains(new LogIn(), h.Actions);
+
+        h.LoginOk();
+        h.Send(n => new SessionRefused(n)); // the fresh session refused too: back off, no loop
+        Assert.Equal(GatewayState.Reconnecting, h.State);
+        Assert.True(h.Model.Timers.ContainsKey(GatewayTimer.Reconnect));
+    }
+
+    [Fact]
     public void A_session_about_to_expire_is_not_reused()
     {
         var h = new Harness();

@@ -31,6 +31,7 @@ public sealed partial class GatewayStateMachine
         _badCredentialFailures = 0;
         CloseProvisioning();
         EnterOnline(succeeded.Now);
+        _sessionReused = false;
         OpenSession();
         return true;
     }
@@ -156,6 +157,15 @@ public sealed partial class GatewayStateMachine
         {
             // A refused session token means log in again, not just reconnect.
             _sessionExpiresAt = null;
+            if (_sessionReused)
+            {
+                // The cloud answered (it is up) but no longer knows the last login's session, as after
+                // its restart: log in at once instead of waiting out a backoff first. A session a
+                // login has just made that is refused again waits the backoff (no tight loop).
+                Emit(new Log(LogLevel.Information, GatewayLogEvents.LoginFailed, "the cloud refused the last login's session: logging in again"));
+                BeginLogin();
+                return true;
+            }
         }
         ScheduleReconnect();
         return true;
@@ -186,6 +196,7 @@ public sealed partial class GatewayStateMachine
         if (_sessionExpiresAt is { } sessionExpires && sessionExpires - now > _options.LoginTimeout)
         {
             EnterOnline(now);
+            _sessionReused = true;
             OpenSession();
         }
         else

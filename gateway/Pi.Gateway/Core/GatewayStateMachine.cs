@@ -40,6 +40,8 @@ public sealed partial class GatewayStateMachine
     private bool _listenerOn;
     private bool _sessionOpen;
     private bool _sessionConnected;
+    // The open session is the last login's, reused by a reconnect (not one a login just made).
+    private bool _sessionReused;
 
     // What the machine knows about the device.
     private bool _wifiConfigured;
