@@ -193,9 +193,34 @@ public sealed class Login_And_Backoff_Tests
 
         h.Advance(Second);
 
-        Assert.Equal(GatewayState.Online, h.State);
+        // The attempt runs while the state (and the LEDs) still say Reconnecting, bounded by LoginTimeout.
+        Assert.Equal(GatewayState.Reconnecting, h.State);
         Assert.Contains(new ConnectSession(), h.Actions);
         Assert.DoesNotContain(new LogIn(), h.Actions);
+        Assert.Equal(h.Options.LoginTimeout, h.Model.Timers[GatewayTimer.Reconnect].Duration);
+
+        h.Send(n => new SessionConnected(n));
+
+        Assert.Equal(GatewayState.Online, h.State);
+        Assert.Contains(new ShowLeds(LedState.Online), h.Actions);
+    }
+
+    [Fact]
+    public void A_reconnect_the_cloud_never_answers_backs_off_again_without_showing_online()
+    {
+        var h = new Harness();
+        h.BootOnline();
+        h.Send(n => new SessionLost(n));
+        var lost = h.AllCommands().Count;
+        h.Advance(Second); // the attempt with the last login's session starts
+
+        h.Advance(h.Options.LoginTimeout); // and gets no answer
+
+        Assert.Equal(GatewayState.Reconnecting, h.State);
+        Assert.Contains(new Disconnect(), h.Actions);
+        Assert.False(h.Snapshot.SessionOpen);
+        Assert.DoesNotContain(h.AllCommands().Skip(lost), c => c is ShowLeds { Led: LedState.Online });
+        Assert.Equal(Second * 2, h.Model.Timers[GatewayTimer.Reconnect].Duration);
     }
 
     [Fact]
@@ -218,7 +243,7 @@ public sealed class Login_And_Backoff_Tests
         h.BootOnline();
         h.Send(n => new SessionLost(n)); // the cloud went away
         h.Advance(h.Model.Timers[GatewayTimer.Reconnect].Duration);
-        Assert.Equal(GatewayState.Online, h.State); // the reconnect reuses the last login's session
+        Assert.Equal(GatewayState.Reconnecting, h.State); // the reconnect tries the last login's session
         Assert.Contains(new ConnectSession(), h.Actions);
 
         h.Send(n => new SessionRefused(n)); // the restarted cloud does not know that session
@@ -259,8 +284,10 @@ public sealed class Login_And_Backoff_Tests
         h.Advance(TimeSpan.FromSeconds(20));
         h.Send(n => new WifiRestored(n));
 
-        Assert.Equal(GatewayState.Online, h.State);
+        Assert.Equal(GatewayState.Reconnecting, h.State);
         Assert.Contains(new ConnectSession(), h.Actions);
+        h.Send(n => new SessionConnected(n));
+        Assert.Equal(GatewayState.Online, h.State);
     }
 
     [Fact]

@@ -82,8 +82,9 @@ public sealed class Transition_Table_Tests
         [Situation.LoggingInAtBoot] = [.. Common, .. Login],
         [Situation.Online] = [.. Common, .. OnlineRows(S.Online)],
         [Situation.KeyExpiring] = [.. Common, .. OnlineRows(S.KeyExpiring)],
-        [Situation.Reconnecting] = [.. Common, (EventKind.TimerReconnect, S.Online), (EventKind.WifiLost, S.Reconnecting)],
-        [Situation.ReconnectingWithoutWifi] = [.. Common, (EventKind.TimerReconnect, S.Online), (EventKind.WifiRestored, S.Online)],
+        // The timer (or Wi-Fi back) starts a reconnect with the still valid session: Online only at SessionConnected.
+        [Situation.Reconnecting] = [.. Common, (EventKind.TimerReconnect, S.Reconnecting), (EventKind.WifiLost, S.Reconnecting)],
+        [Situation.ReconnectingWithoutWifi] = [.. Common, (EventKind.TimerReconnect, S.Reconnecting), (EventKind.WifiRestored, S.Reconnecting)],
         [Situation.KeyExpired] =
         [
             .. Common,

@@ -131,11 +131,17 @@ public sealed partial class GatewayStateMachine
         return true;
     }
 
-    private bool OnSessionConnected()
+    private bool OnSessionConnected(DateTimeOffset now)
     {
-        if (!IsOnline || !_sessionOpen || _sessionConnected)
+        if (!_sessionOpen || _sessionConnected || !(IsOnline || _state == GatewayState.Reconnecting))
         {
             return false;
+        }
+        if (_state == GatewayState.Reconnecting)
+        {
+            // A reconnect with the last login's session: Online only now that the cloud took it.
+            Disarm(GatewayTimer.Reconnect);
+            EnterOnline(now);
         }
         _sessionConnected = true;
         _reconnectAttempt = 0;
@@ -149,7 +155,7 @@ public sealed partial class GatewayStateMachine
             // No session, no answer: wipe now rather than wait out the bound.
             return OnUnbindFinished(refused ? "session refused during resetUnbind" : "session lost during resetUnbind");
         }
-        if (!IsOnline)
+        if (!IsOnline && !(_state == GatewayState.Reconnecting && _sessionOpen))
         {
             return false;
         }
@@ -195,9 +201,11 @@ public sealed partial class GatewayStateMachine
     {
         if (_sessionExpiresAt is { } sessionExpires && sessionExpires - now > _options.LoginTimeout)
         {
-            EnterOnline(now);
+            // Still Reconnecting (state and LEDs) until the cloud takes the session: SessionConnected
+            // enters Online; no answer within LoginTimeout backs off again.
             _sessionReused = true;
             OpenSession();
+            Arm(GatewayTimer.Reconnect, _options.LoginTimeout);
         }
         else
         {

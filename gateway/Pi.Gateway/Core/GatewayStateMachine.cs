@@ -122,7 +122,7 @@ public sealed partial class GatewayStateMachine
         RegistrationStored => OnRegistrationStored(),
         LoginSucceeded succeeded => OnLoginSucceeded(succeeded),
         LoginFailed failed => OnLoginFailed(failed.Kind),
-        SessionConnected => OnSessionConnected(),
+        SessionConnected connected => OnSessionConnected(connected.Now),
         SessionLost => OnSessionLost(refused: false),
         SessionRefused => OnSessionLost(refused: true),
         KeyRotated rotated => OnKeyRotated(rotated),
@@ -153,6 +153,11 @@ public sealed partial class GatewayStateMachine
                 return true;
             case GatewayTimer.Login:
                 Emit(new Log(LogLevel.Warning, GatewayLogEvents.LoginFailed, "login: no answer in time"));
+                ScheduleReconnect();
+                return true;
+            case GatewayTimer.Reconnect when _sessionOpen:
+                // The reconnect with the last login's session got no answer in time: back off again.
+                Emit(new Log(LogLevel.Information, GatewayLogEvents.ReconnectScheduled, "the session did not connect in time"));
                 ScheduleReconnect();
                 return true;
             case GatewayTimer.Reconnect:

@@ -31,7 +31,10 @@ internal static class Invariants
         // What each state means.
         That(s.AccessPointOn == AccessPointStates.Contains(state), "the AP is on exactly in the softAP states (never Online)", s);
         That(s.ProvisioningListenerOn == ListenerStates.Contains(state), "the listener is on exactly in the provisioning states", s);
-        That(s.SessionOpen == (online || unbinding), "a session is open exactly Online or while unbinding", s);
+        // A reconnect that reuses the last login's session opens it while still Reconnecting, and
+        // enters Online only once the cloud took it.
+        var reconnectAttempt = state == GatewayState.Reconnecting && s.SessionOpen && !s.SessionConnected;
+        That(s.SessionOpen == (online || unbinding || reconnectAttempt), "a session is open exactly Online, while unbinding, or as a reconnect's attempt", s);
         That(s.Led == (state == GatewayState.Starting ? null : GatewayStateMachine.LedFor(state)), "LEDs show the state", s);
         That(model.Healthy is null || model.Healthy == (state != GatewayState.Fault), "healthy unless Fault", s);
         That((s.ResetPhase != ResetPhase.None) == (state == GatewayState.Resetting), "reset phase only while resetting", s);
