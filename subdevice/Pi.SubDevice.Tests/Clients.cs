@@ -6,7 +6,8 @@ namespace Pi.SubDevice.Tests;
 /// <summary>Clients for the tests: short timings, events turned into awaitable lists.</summary>
 internal sealed class TestClient : IAsyncDisposable
 {
-    public TestClient(TestGateway gateway, string did, SymmetricKey localKey, TimeProvider? time = null, TimeSpan? refusedRetry = null, TimeSpan? reconnect = null, TimeSpan? welcomeTimeout = null)
+    public TestClient(TestGateway gateway, string did, SymmetricKey localKey, TimeProvider? time = null, TimeSpan? refusedRetry = null, TimeSpan? reconnect = null, TimeSpan? welcomeTimeout = null,
+        TimeSpan? pairingRetry = null, TimeSpan? pairingPeriod = null)
     {
         Client = new SubDeviceClient(
             new SubDeviceClientOptions(did, localKey, BrokerEndpoint.Parse(gateway.BrokerUrl))
@@ -14,6 +15,8 @@ internal sealed class TestClient : IAsyncDisposable
                 InitialReconnectDelay = reconnect ?? TimeSpan.FromMilliseconds(20),
                 MaxReconnectDelay = reconnect ?? TimeSpan.FromMilliseconds(200),
                 RefusedRetryDelay = refusedRetry ?? TimeSpan.FromMilliseconds(100),
+                PairingRetryDelay = pairingRetry ?? TimeSpan.FromMilliseconds(100),
+                PairingRetryPeriod = pairingPeriod ?? TimeSpan.FromMinutes(10),
                 WelcomeTimeout = welcomeTimeout ?? TimeSpan.FromSeconds(10),
             },
             time);

@@ -52,6 +52,28 @@ public class Credentials_And_Will_Tests
     }
 
     [Fact]
+    public async Task Not_authorized_is_retried_often_for_the_pairing_period_then_slowly()
+    {
+        await using var gateway = await TestGateway.StartAsync();
+        var key = gateway.Add("sd-pairing");
+        gateway.Revoke("sd-pairing"); // refused as not authorized, as a closed pairing window refuses
+        await using (var waiting = new TestClient(gateway, "sd-pairing", key, refusedRetry: TimeSpan.FromMinutes(5), pairingRetry: TimeSpan.FromMilliseconds(50)))
+        {
+            await waiting.Client.StartAsync(CancellationToken.None);
+            var first = await waiting.Refusals.WaitAsync(_ => true);
+            Assert.Equal(("NotAuthorized", TimeSpan.FromMilliseconds(50)), (first.ReasonCode, first.RetryIn));
+            // A second try comes after the short delay, not after RefusedRetryDelay (5 min).
+            var second = await waiting.Refusals.WaitAsync(_ => true, skip: 1);
+            Assert.Equal(TimeSpan.FromMilliseconds(50), second.RetryIn);
+        }
+
+        // Past the pairing period, not authorized waits the long delay too.
+        await using var revoked = new TestClient(gateway, "sd-pairing", key, refusedRetry: TimeSpan.FromMinutes(5), pairingRetry: TimeSpan.FromMilliseconds(50), pairingPeriod: TimeSpan.Zero);
+        await revoked.Client.StartAsync(CancellationToken.None);
+        Assert.Equal(TimeSpan.FromMinutes(5), (await revoked.Refusals.WaitAsync(_ => true)).RetryIn);
+    }
+
+    [Fact]
     public async Task A_refused_password_is_reported_and_retried_slowly_without_ever_linking()
     {
         await using var gateway = await TestGateway.StartAsync();

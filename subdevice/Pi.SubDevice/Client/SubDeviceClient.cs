@@ -1,3 +1,4 @@
+using MQTTnet;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Pi.Protocol.Crypto;
@@ -83,7 +84,11 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
     /// <summary>Raised after a command's response was published.</summary>
     public event EventHandler<CommandHandledInfo>? CommandHandled;
 
-    /// <summary>Raised when the broker refuses the credentials; the client retries after <see cref="SubDeviceClientOptions.RefusedRetryDelay"/>.</summary>
+    /// <summary>
+    /// Raised when the broker refuses the credentials; the client retries after
+    /// <see cref="SubDeviceClientOptions.PairingRetryDelay"/> (not authorized: maybe the pairing
+    /// window is closed, for a while) or <see cref="SubDeviceClientOptions.RefusedRetryDelay"/>.
+    /// </summary>
     public event EventHandler<RefusedInfo>? Refused;
 
     /// <summary>Starts the connect/link/reconnect loop and returns at once. Await <see cref="Linked"/> to know when packets can flow.</summary>
@@ -167,6 +172,7 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
     private async Task RunAsync(CancellationToken stopping)
     {
         var failures = 0;
+        DateTimeOffset? notAuthorizedSince = null;
         try
         {
             // A clean stop ends the loop as soon as it is asked for, so a link closed by StopAsync is
@@ -183,6 +189,7 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
                     if (outcome.Kind == LinkOutcomeKind.Linked)
                     {
                         failures = 0;
+                        notAuthorizedSince = null;
                         _link = link;
                         SubDeviceLog.Linked(_logger, Did, number, link.KeyId);
                         Raise(Linked, new LinkedInfo(number, link.KeyId));
@@ -201,6 +208,20 @@ public sealed partial class SubDeviceClient : IAsyncDisposable
                     {
                         Counters.Refused();
                         delay = _options.RefusedRetryDelay;
+                        if (outcome.Detail == nameof(MqttClientConnectResultCode.NotAuthorized))
+                        {
+                            // Perhaps a device waiting for the pairing window: try often for a while.
+                            var now = _time.GetUtcNow();
+                            notAuthorizedSince ??= now;
+                            if (now - notAuthorizedSince.Value < _options.PairingRetryPeriod)
+                            {
+                                delay = _options.PairingRetryDelay;
+                            }
+                        }
+                        else
+                        {
+                            notAuthorizedSince = null;
+                        }
                         SubDeviceLog.Refused(_logger, Did, outcome.Detail, delay);
                         Raise(Refused, new RefusedInfo(outcome.Detail, delay));
                     }

@@ -52,6 +52,18 @@ public sealed class SubDeviceClientOptions
     /// </summary>
     public TimeSpan RefusedRetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Delay after a <c>NotAuthorized</c> refusal (default 15 s) during the first
+    /// <see cref="PairingRetryPeriod"/> of such refusals in a row. The gateway admits a sub-device that
+    /// never linked only while its pairing window is open (a short press or the APP, 120 s by
+    /// default), so a device waiting to be paired must try often enough to meet the window; after
+    /// the period it falls back to <see cref="RefusedRetryDelay"/> (a revoked device stops pestering).
+    /// </summary>
+    public TimeSpan PairingRetryDelay { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long <c>NotAuthorized</c> refusals in a row are retried at <see cref="PairingRetryDelay"/> (default 10 min).</summary>
+    public TimeSpan PairingRetryPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
     /// <summary>Commands waiting to be handled; more are dropped and counted (default 64).</summary>
     public int CommandQueueLimit { get; init; } = 64;
 
