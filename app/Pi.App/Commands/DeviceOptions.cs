@@ -148,6 +148,35 @@ internal sealed class DeviceOptions
         return endPoint;
     }
 
+    /// <summary>
+    /// One step that talks to a device: its provisioning failures, an unusable answer port and an
+    /// interface this system cannot tie sockets to become a <see cref="StepFailure"/> with the exit
+    /// code and what to do next (<paramref name="noAnswerNext"/> replaces the advice for NoAnswer).
+    /// </summary>
+    public static async Task<T> DeviceStepAsync<T>(StepUi ui, string step, string doing, Func<Task<T>> work, string device, string? noAnswerNext = null)
+    {
+        ArgumentNullException.ThrowIfNull(ui);
+        try
+        {
+            return await ui.StepAsync(step, doing, work).ConfigureAwait(false);
+        }
+        catch (ProvisioningClientException ex)
+        {
+            var failure = Map(step, ex, device);
+            throw noAnswerNext is not null && ex.Failure == ProvisioningFailure.NoAnswer
+                ? new StepFailure(step, failure.ExitCode, failure.Message, noAnswerNext, ex)
+                : failure;
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new StepFailure(step, Cli.UsageError, $"the answer port cannot be used: {ex.SocketErrorCode}", "choose another --answer-port, or check --interface", ex);
+        }
+        catch (PlatformNotSupportedException ex)
+        {
+            throw new StepFailure(step, Cli.UsageError, ex.Message, "leave out --interface on this system", ex);
+        }
+    }
+
     /// <summary>A step's failure from the APP's provisioning client, with the exit code and what to do next.</summary>
     public static StepFailure Map(string step, ProvisioningClientException ex, string device)
     {

@@ -299,28 +299,8 @@ internal static class ProvisionCommand
             return Cli.Success;
         }
 
-        private async Task<T> Step<T>(string step, string doing, Func<Task<T>> work, string device, string? noAnswerNext = null)
-        {
-            try
-            {
-                return await Ui.StepAsync(step, doing, work).ConfigureAwait(false);
-            }
-            catch (ProvisioningClientException ex)
-            {
-                var failure = DeviceOptions.Map(step, ex, device);
-                throw noAnswerNext is not null && ex.Failure == ProvisioningFailure.NoAnswer
-                    ? new StepFailure(step, failure.ExitCode, failure.Message, noAnswerNext, ex)
-                    : failure;
-            }
-            catch (System.Net.Sockets.SocketException ex)
-            {
-                throw new StepFailure(step, Cli.UsageError, $"the answer port cannot be used: {ex.SocketErrorCode}", "choose another --answer-port, or check --interface", ex);
-            }
-            catch (PlatformNotSupportedException ex)
-            {
-                throw new StepFailure(step, Cli.UsageError, ex.Message, "leave out --interface on this system", ex);
-            }
-        }
+        private Task<T> Step<T>(string step, string doing, Func<Task<T>> work, string device, string? noAnswerNext = null) =>
+            DeviceOptions.DeviceStepAsync(Ui, step, doing, work, device, noAnswerNext);
 
         private async Task<T> CloudStep<T>(string step, string doing, Func<Task<T>> work, bool mayNeedVerificationCode)
         {

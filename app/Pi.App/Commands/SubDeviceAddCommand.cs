@@ -165,21 +165,8 @@ internal static class SubDeviceAddCommand
         return $"{uri.Scheme}://{uri.Authority}";
     }
 
-    private static async Task<T> DeviceStep<T>(StepUi ui, string step, string doing, Func<Task<T>> work)
-    {
-        try
-        {
-            return await ui.StepAsync(step, doing, work).ConfigureAwait(false);
-        }
-        catch (ProvisioningClientException ex)
-        {
-            throw DeviceOptions.Map(step, ex, "sub-device");
-        }
-        catch (System.Net.Sockets.SocketException ex)
-        {
-            throw new StepFailure(step, Cli.UsageError, $"the answer port cannot be used: {ex.SocketErrorCode}", "choose another --answer-port, or check --interface", ex);
-        }
-    }
+    private static Task<T> DeviceStep<T>(StepUi ui, string step, string doing, Func<Task<T>> work) =>
+        DeviceOptions.DeviceStepAsync(ui, step, doing, work, "sub-device");
 
     private static async Task<T> CloudStep<T>(StepUi ui, string step, string doing, Func<Task<T>> work)
     {
